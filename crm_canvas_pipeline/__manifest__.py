@@ -1,0 +1,18 @@
+{
+    "name": "CRM Canvas Pipeline",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Run the commercial pipeline as one canvas: initiatives, opportunities, won and lost",
+    "author": "crm_canvas_pipeline developers",
+    "maintainers": [],
+    "website": "https://github.com/crm-canvas-pipeline/crm_canvas_pipeline",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["crm"],
+    "data": [
+        "views/crm_canvas_pipeline_menus.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,64 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged, users
+
+from .common import CanvasCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSetup(CanvasCommon):
+    """What installing the module changes for each role."""
+
+    def _visible_menus(self, user):
+        return self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+
+    def test_leads_feature_active_for_internal_users(self):
+        group_use_lead = self.env.ref("crm.group_use_lead")
+        self.assertIn(group_use_lead, self.env.ref("base.group_user").all_implied_ids)
+        # a user created after install gets it through the internal group
+        for user in (self.user_internal, self.user_rep, self.user_manager):
+            self.assertTrue(user.has_group("crm.group_use_lead"), user.login)
+        portal = self.env["res.users"].create(
+            {
+                "name": "Paula Portal",
+                "login": "canvas_portal",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.assertFalse(portal.has_group("crm.group_use_lead"))
+
+    @users("canvas_rep")
+    def test_new_lead_of_rep_is_a_lead(self):
+        lead = self.env["crm.lead"].create({"name": "Iniciativa de prueba"})
+        self.assertEqual(lead.type, "lead")
+
+    def test_stages_menu_visible_to_manager_without_debug(self):
+        menu = self.env.ref("crm_canvas_pipeline.crm_stage_menu_config")
+        self.assertEqual(menu.action, self.env.ref("crm.crm_stage_action"))
+        self.assertIn(menu.id, self._visible_menus(self.user_manager))
+        # stock's own entry stays debug-only
+        stock_menu = self.env.ref("crm.menu_crm_lead_stage_act")
+        self.assertNotIn(stock_menu.id, self._visible_menus(self.user_manager))
+
+    def test_stages_menu_hidden_from_salesmen(self):
+        menu = self.env.ref("crm_canvas_pipeline.crm_stage_menu_config")
+        for user in (self.user_rep, self.user_rep_all, self.user_internal):
+            self.assertNotIn(menu.id, self._visible_menus(user), user.login)
+
+    def test_salesman_cannot_write_or_create_stages(self):
+        stage = self.env["crm.stage"].create({"name": "Canvas stage"})
+        for user in (self.user_rep, self.user_rep_all):
+            # reading is allowed: the kanban needs the column names
+            self.assertEqual(stage.with_user(user).name, "Canvas stage")
+            with self.assertRaises(AccessError):
+                stage.with_user(user).write({"name": "Renamed by a rep"})
+            with self.assertRaises(AccessError):
+                self.env["crm.stage"].with_user(user).create({"name": "Rep stage"})
+            with self.assertRaises(AccessError):
+                stage.with_user(user).unlink()
+        self.assertEqual(stage.name, "Canvas stage")
+
+    @users("canvas_manager")
+    def test_manager_configures_stages(self):
+        stage = self.env["crm.stage"].create({"name": "Manager stage"})
+        stage.write({"name": "Propuesta enviada"})
+        self.assertEqual(stage.name, "Propuesta enviada")

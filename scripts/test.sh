@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: a throwaway database with the module installed, the module's suite
+# run by odoo-bin (log checked) and again by pytest (pytest-odoo). The last
+# line printed is pytest's summary.
+source "$(dirname "$0")/lib.sh"
+
+ensure_venv
+pg_start
+DB=canvas_test_$$
+export CANVAS_TEST_DB=$DB
+LOG=$LOCAL/log/test-$DB.log
+cleanup() { drop_db "$DB" 2>/dev/null || true; }
+trap cleanup EXIT
+
+say "odoo-bin: installing $MODULE in $DB and running its tests (log: $LOG)"
+set +e
+odoo_bin -d "$DB" -i "$MODULE" --test-enable --test-tags "/$MODULE" \
+    --stop-after-init --log-level=test --http-port "$(free_port)" > "$LOG" 2>&1
+rc=$?
+set -e
+"$VENV/bin/python" "$REPO/scripts/checklog.py" --module "$MODULE" "$LOG" || exit 1
+[ "$rc" = 0 ] || die "odoo-bin exited with $rc (see $LOG)"
+
+say "pytest: the same suite on $DB"
+cd "$REPO"
+# A test module pytest collects but that ends skipped is a failure (-rs lists why).
+"$VENV/bin/pytest" -p no:cacheprovider -rs \
+    --odoo-config "$ODOO_CONF" --odoo-database "$DB" --odoo-http --odoo-log-level warn \
+    "$MODULE/tests" "$REPO/tests" "$@"
