@@ -10,9 +10,18 @@
     "development_status": "Alpha",
     "depends": ["crm"],
     "data": [
+        "data/crm_stage_data.xml",
+        "views/crm_stage_views.xml",
+        "views/crm_lead_views.xml",
         "views/crm_canvas_pipeline_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_canvas_pipeline/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

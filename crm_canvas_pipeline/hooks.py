@@ -1,8 +1,139 @@
-def post_init_hook(env):
-    """Turn on the Leads (Iniciativas) feature for internal users.
+"""Install and uninstall on a database that already holds a pipeline.
 
-    The canvas starts every prospect as a lead, so the feature stock CRM hides
-    behind a setting must be on; it stays a normal setting that an admin can
-    turn off again in CRM > Configuration > Settings.
+Stock CRM puts leads in pipeline stages too (it never shows them). The canvas
+keeps every lead in an initiative stage, so installing moves existing leads to
+the first initiative stage of their team, remembering where each one was;
+uninstalling puts them back, so that the stock data is as it was before.
+Both are done in SQL: a few statements whatever the number of leads.
+"""
+
+from odoo.tools import SQL
+
+BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
+
+
+def post_init_hook(env):
+    """Turn on the Leads (Iniciativas) feature and put existing leads in
+    initiative stages.
+
+    The Leads feature stays a normal setting that an admin can turn off again
+    in CRM > Configuration > Settings.
     """
     env.ref("base.group_user")._apply_group(env.ref("crm.group_use_lead"))
+    _move_existing_leads_to_lead_stages(env)
+
+
+def _move_existing_leads_to_lead_stages(env):
+    cr = env.cr
+    cr.execute(
+        SQL(
+            """
+            CREATE TABLE IF NOT EXISTS %(table)s (
+                lead_id integer PRIMARY KEY,
+                stage_id integer
+            )
+            """,
+            table=SQL.identifier(BACKUP_TABLE),
+        )
+    )
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO %(table)s (lead_id, stage_id)
+                 SELECT lead.id, lead.stage_id
+                   FROM crm_lead lead
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                  WHERE lead.type = 'lead'
+                    AND (stage.id IS NULL OR stage.stage_kind != 'lead')
+            ON CONFLICT DO NOTHING
+              RETURNING lead_id
+            """,
+            table=SQL.identifier(BACKUP_TABLE),
+        )
+    )
+    if not cr.rowcount:
+        return
+    cr.execute(
+        SQL(
+            """
+            SELECT DISTINCT lead.team_id
+              FROM crm_lead lead
+              JOIN %(table)s backup ON backup.lead_id = lead.id
+            """,
+            table=SQL.identifier(BACKUP_TABLE),
+        )
+    )
+    Lead = env["crm.lead"]
+    for (team_id,) in cr.fetchall():
+        stage = Lead._stage_find(team_id=team_id, domain=[("fold", "=", False), ("stage_kind", "=", "lead")])
+        if not stage:
+            continue
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead lead
+                   SET stage_id = %(stage)s
+                  FROM %(table)s backup
+                 WHERE backup.lead_id = lead.id
+                   AND lead.team_id IS NOT DISTINCT FROM %(team)s
+                """,
+                stage=stage.id,
+                table=SQL.identifier(BACKUP_TABLE),
+                team=team_id,
+            )
+        )
+    Lead.invalidate_model(["stage_id"])
+
+
+def uninstall_hook(env):
+    """Put every lead that sits in an initiative stage back in a pipeline
+    stage: the one it had before install if it still exists, else the first
+    one of its team (what stock would give it). Initiative stages can then
+    be removed without touching any lead."""
+    cr = env.cr
+    cr.execute("SELECT to_regclass(%s)", [BACKUP_TABLE])
+    has_backup = bool(cr.fetchone()[0])
+    if has_backup:
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead lead
+                   SET stage_id = backup.stage_id
+                  FROM %(table)s backup, crm_stage current_stage
+                 WHERE backup.lead_id = lead.id
+                   AND current_stage.id = lead.stage_id
+                   AND current_stage.stage_kind = 'lead'
+                   AND (backup.stage_id IS NULL OR EXISTS (SELECT 1 FROM crm_stage s WHERE s.id = backup.stage_id))
+                """,
+                table=SQL.identifier(BACKUP_TABLE),
+            )
+        )
+    cr.execute(
+        """
+        SELECT DISTINCT lead.team_id
+          FROM crm_lead lead
+          JOIN crm_stage stage ON stage.id = lead.stage_id
+         WHERE stage.stage_kind = 'lead'
+        """
+    )
+    Lead = env["crm.lead"]
+    for (team_id,) in cr.fetchall():
+        stage = Lead._stage_find(team_id=team_id, domain=[("fold", "=", False), ("stage_kind", "=", "opportunity")])
+        cr.execute(
+            """
+            UPDATE crm_lead lead
+               SET stage_id = %s
+              FROM crm_stage stage
+             WHERE stage.id = lead.stage_id
+               AND stage.stage_kind = 'lead'
+               AND lead.team_id IS NOT DISTINCT FROM %s
+            """,
+            [stage.id or None, team_id],
+        )
+    if has_backup:
+        cr.execute(SQL("DROP TABLE %s", SQL.identifier(BACKUP_TABLE)))
+    Lead.invalidate_model(["stage_id"])
+    # the Leads menu opened on its kanban; give stock back its list first
+    kanban_view = env.ref("crm.crm_lead_all_leads_view_kanban", raise_if_not_found=False)
+    if kanban_view:
+        kanban_view.sequence = 2

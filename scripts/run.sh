@@ -13,11 +13,12 @@ hash=$(module_hash)
 stamp=$LOCAL/$DB.module-hash
 if ! db_exists "$DB"; then
     say "creating $DB with demo data and $MODULE (a few minutes the first time)"
-    odoo_bin -d "$DB" -i "$MODULE" --with-demo --stop-after-init --log-level=warn
+    odoo_bin -d "$DB" -i "$MODULE" --with-demo --stop-after-init --log-level=warn \
+        || { drop_db "$DB"; die "could not create $DB (see the log above)"; }
     echo "$hash" > "$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
     say "the module changed since the last run: upgrading it in $DB"
-    odoo_bin -d "$DB" -u "$MODULE" --stop-after-init --log-level=warn
+    odoo_bin -d "$DB" -u "$MODULE" --stop-after-init --log-level=warn || die "could not upgrade $MODULE in $DB"
     echo "$hash" > "$stamp"
 fi
 

@@ -1,1 +1,2 @@
 from . import test_setup
+from . import test_canvas_board

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import TransactionCase
 
@@ -60,4 +62,41 @@ class CanvasCommon(TransactionCase):
                 "use_opportunities": True,
                 "member_ids": [(6, 0, cls.user_rep_all.ids)],
             }
+        )
+        Stage = cls.env["crm.stage"]
+        cls.stage_lead_new = cls.env.ref("crm_canvas_pipeline.stage_initiative_new")
+        cls.stage_lead_contacted = cls.env.ref("crm_canvas_pipeline.stage_initiative_contacted")
+        cls.stage_lead_qualified = cls.env.ref("crm_canvas_pipeline.stage_initiative_qualified")
+        # a pipeline of our own, so that the tests do not depend on stock data
+        cls.stage_opp_first = Stage.create({"name": "Canvas intake", "sequence": -5})
+        cls.stage_opp_proposal = Stage.create({"name": "Canvas proposal", "sequence": 50})
+        cls.stage_won = Stage.create({"name": "Canvas won", "sequence": 90, "is_won": True})
+
+    @contextmanager
+    def assertRaisesRegex(self, exception, regex):
+        """unittest's version, rolled back like Odoo's assertRaises: the
+        failed operation leaves nothing behind for the next assertion."""
+        with self.assertRaises(exception) as context:
+            yield context
+        self.assertRegex(str(context.exception), regex)
+
+    @classmethod
+    def _leads(cls, count, team=None, user=None, email_prefix="contact", **values):
+        """`count` initiatives with contact data, created in one call."""
+        team = team or cls.team_a
+        user = user or cls.user_rep
+        return cls.env["crm.lead"].create(
+            [
+                {
+                    "name": "Initiative %s" % index,
+                    "type": "lead",
+                    "team_id": team.id,
+                    "user_id": user.id,
+                    "partner_name": "Company %s" % index,
+                    "contact_name": "Contact %s" % index,
+                    "email_from": "%s%s@canvas.example.com" % (email_prefix, index),
+                    **values,
+                }
+                for index in range(count)
+            ]
         )

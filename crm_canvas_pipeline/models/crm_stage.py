@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CrmStage(models.Model):
+    _inherit = "crm.stage"
+
+    stage_kind = fields.Selection(
+        [("lead", "Initiative"), ("opportunity", "Opportunity")],
+        string="Kind",
+        required=True,
+        default="opportunity",
+        index=True,
+        help="Initiative stages hold leads (Iniciativas) before they are qualified; "
+        "opportunity stages make the sales pipeline. A lead dropped into an opportunity "
+        "stage becomes an opportunity.",
+    )
+
+    @api.constrains("stage_kind", "is_won")
+    def _check_stage_kind_won(self):
+        if self.filtered(lambda stage: stage.stage_kind == "lead" and stage.is_won):
+            raise ValidationError(self.env._("A won stage is an opportunity stage: it cannot be an initiative stage."))
+
+    def write(self, vals):
+        if "stage_kind" in vals:
+            self._check_kind_change(vals["stage_kind"])
+        return super().write(vals)
+
+    def _check_kind_change(self, new_kind):
+        """Refuse to change the kind of stages that hold records of the other kind."""
+        stages = self.filtered(lambda stage: stage.stage_kind != new_kind)
+        if not stages:
+            return
+        other_type = "opportunity" if new_kind == "lead" else "lead"
+        groups = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .sudo()
+            ._read_group([("stage_id", "in", stages.ids), ("type", "=", other_type)], ["stage_id"], ["__count"])
+        )
+        if groups:
+            raise ValidationError(
+                self.env._(
+                    "The kind of stage “%(stage)s” cannot change: %(count)s records of the other kind "
+                    "(archived ones included) are in it. Move them to another stage first.",
+                    stage=groups[0][0].display_name,
+                    count=groups[0][1],
+                )
+            )
