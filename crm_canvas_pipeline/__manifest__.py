@@ -12,6 +12,7 @@
     "data": [
         "data/crm_stage_data.xml",
         "views/crm_stage_views.xml",
+        "views/crm_team_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_canvas_pipeline_menus.xml",
     ],

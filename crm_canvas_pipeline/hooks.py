@@ -1,8 +1,9 @@
 """Install and uninstall on a database that already holds a pipeline.
 
 Stock CRM puts leads in pipeline stages too (it never shows them). The canvas
-keeps every lead in an initiative stage, so installing moves existing leads to
-the first initiative stage of their team, remembering where each one was;
+keeps the leads of its teams in initiative stages, so installing turns the
+canvas on for every existing team and moves their leads to the first
+initiative stage of the team, remembering where each one was;
 uninstalling puts them back, so that the stock data is as it was before.
 Both are done in SQL: a few statements whatever the number of leads.
 """
@@ -20,6 +21,9 @@ def post_init_hook(env):
     in CRM > Configuration > Settings.
     """
     env.ref("base.group_user")._apply_group(env.ref("crm.group_use_lead"))
+    # every existing team works the canvas way; teams created later opt in
+    env.cr.execute("UPDATE crm_team SET use_initiative_stages = TRUE")
+    env["crm.team"].invalidate_model(["use_initiative_stages"])
     _move_existing_leads_to_lead_stages(env)
 
 
@@ -44,6 +48,7 @@ def _move_existing_leads_to_lead_stages(env):
                    FROM crm_lead lead
               LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                   WHERE lead.type = 'lead'
+                    AND lead.team_id IS NOT NULL
                     AND (stage.id IS NULL OR stage.stage_kind != 'lead')
             ON CONFLICT DO NOTHING
               RETURNING lead_id

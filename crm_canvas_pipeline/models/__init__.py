@@ -1,2 +1,3 @@
+from . import crm_team
 from . import crm_stage
 from . import crm_lead

@@ -14,14 +14,21 @@ def _kind_of(lead_type):
     return "lead" if lead_type == "lead" else "opportunity"
 
 
+def _stage_kind_for(lead):
+    """The kind of stage `lead` belongs in; initiative stages only for the
+    leads of teams that use them."""
+    return "lead" if lead.type == "lead" and lead.team_id.use_initiative_stages else "opportunity"
+
+
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     # pickers (status bar, form, import) only offer stages of the record's kind
     stage_id = fields.Many2one(
-        domain="[('stage_kind', '=', 'lead' if type == 'lead' else 'opportunity'), "
+        domain="[('stage_kind', '=', 'lead' if type == 'lead' and use_initiative_stages else 'opportunity'), "
         "'|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]"
     )
+    use_initiative_stages = fields.Boolean(related="team_id.use_initiative_stages")
 
     # ------------------------------------------------------------
     # STAGES OF THE RIGHT KIND
@@ -34,7 +41,7 @@ class CrmLead(models.Model):
         (team, kind), not per record."""
         first_stages = {}
         for lead in self:
-            kind = _kind_of(lead.type)
+            kind = _stage_kind_for(lead)
             if lead.stage_id and lead.stage_id.stage_kind == kind:
                 continue
             key = (lead.team_id.id, kind)
@@ -57,7 +64,9 @@ class CrmLead(models.Model):
         both. Columns holding records are always kept."""
         kinds = self._canvas_stage_kinds(domain)
         expanded = super()._read_group_stage_ids(stages, domain)
-        return expanded.filtered(lambda stage: stage.stage_kind in kinds or stage in stages)
+        expanded = expanded.filtered(lambda stage: stage.stage_kind in kinds or stage in stages)
+        # initiative columns before the pipeline's
+        return expanded.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.name, stage.id))
 
     @api.model
     def _canvas_stage_kinds(self, domain):
@@ -87,11 +96,20 @@ class CrmLead(models.Model):
 
     @api.constrains("stage_id", "type")
     def _check_stage_kind(self):
+        if self.env.context.get("canvas_promoting"):
+            return  # create() promotes, then checks
         for lead in self:
             stage = lead.stage_id
-            if not stage or stage.stage_kind == _kind_of(lead.type):
+            if not stage or stage.stage_kind == _stage_kind_for(lead):
                 continue
-            if lead.type == "lead":
+            if not lead.use_initiative_stages:
+                message = self.env._(
+                    "“%(lead)s” cannot be in the initiative stage “%(stage)s”: its sales team does not use "
+                    "initiative stages.",
+                    lead=lead.display_name,
+                    stage=stage.display_name,
+                )
+            elif lead.type == "lead":
                 message = self.env._(
                     "“%(lead)s” is an initiative: it cannot be in the opportunity stage “%(stage)s”.",
                     lead=lead.display_name,
@@ -111,30 +129,21 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        default_stage_id = self.env.context.get("default_stage_id")
-        stage_ids = {vals.get("stage_id", default_stage_id) for vals in vals_list} - {None, False}
-        kinds = {stage.id: stage.stage_kind for stage in self.env["crm.stage"].browse(stage_ids)}
-        default_type = None
-        promoted = []
-        for index, vals in enumerate(vals_list):
-            if kinds.get(vals.get("stage_id", default_stage_id)) != "opportunity":
-                continue
-            if "type" in vals:
-                lead_type = vals["type"]
-            else:
-                if default_type is None:
-                    default_type = self.default_get(["type"]).get("type")
-                lead_type = default_type
-            if lead_type == "lead":
-                # created straight into an opportunity stage (quick create in a
-                # Canvas column, import): it is an opportunity from the start
-                vals.update(type="opportunity", date_conversion=self.env.cr.now())
-                promoted.append(index)
-        leads = super().create(vals_list)
+        # the kind check waits until initiatives created in a pipeline stage
+        # are promoted below
+        leads = super(CrmLead, self.with_context(canvas_promoting=True)).create(vals_list).with_env(self.env)
+        # created straight into a pipeline stage (quick create in a Canvas
+        # column, import): an opportunity from the start
+        promoted = leads.filtered(
+            lambda lead: (
+                lead.type == "lead" and lead.use_initiative_stages and lead.stage_id.stage_kind == "opportunity"
+            )
+        )
         if promoted:
-            converted = self.browse([leads[index].id for index in promoted])
-            converted._canvas_assign_customers()
-            converted._canvas_log_conversion()
+            promoted.write({"type": "opportunity", "date_conversion": self.env.cr.now()})
+            promoted._canvas_assign_customers()
+            promoted._canvas_log_conversion()
+        leads._check_stage_kind()
         return leads
 
     def write(self, vals):
@@ -152,7 +161,7 @@ class CrmLead(models.Model):
                     )
                 )
             return super().write(vals)
-        leads = self.filtered(lambda lead: lead.type == "lead")
+        leads = self.filtered(lambda lead: lead.type == "lead" and lead.use_initiative_stages)
         if not leads:
             return super().write(vals)
         # Moving an initiative into an opportunity stage converts it, as the

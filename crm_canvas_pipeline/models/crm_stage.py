@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 
 class CrmStage(models.Model):
     _inherit = "crm.stage"
+    # pipeline stages first, as before the module: code that takes "the first
+    # stage" gets a pipeline stage; kanban columns are ordered in crm.lead
+    _order = "stage_kind desc, sequence, name, id"
 
     stage_kind = fields.Selection(
         [("lead", "Initiative"), ("opportunity", "Opportunity")],

@@ -50,6 +50,7 @@ class CanvasCommon(TransactionCase):
             {
                 "name": "Canvas Team A",
                 "use_leads": True,
+                "use_initiative_stages": True,
                 "use_opportunities": True,
                 "user_id": cls.user_manager.id,
                 "member_ids": [(6, 0, (cls.user_rep | cls.user_manager).ids)],
@@ -59,6 +60,7 @@ class CanvasCommon(TransactionCase):
             {
                 "name": "Canvas Team B",
                 "use_leads": True,
+                "use_initiative_stages": True,
                 "use_opportunities": True,
                 "member_ids": [(6, 0, cls.user_rep_all.ids)],
             }

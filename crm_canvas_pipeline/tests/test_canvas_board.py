@@ -57,7 +57,14 @@ class TestCanvasStages(CanvasCommon):
     def test_constraint_both_ways(self):
         Lead = self.env["crm.lead"]
         with self.assertRaisesRegex(ValidationError, "is an opportunity"):
-            Lead.create({"name": "Opp in lead stage", "type": "opportunity", "stage_id": self.stage_lead_new.id})
+            Lead.create(
+                {
+                    "name": "Opp in lead stage",
+                    "type": "opportunity",
+                    "team_id": self.team_a.id,
+                    "stage_id": self.stage_lead_new.id,
+                }
+            )
         lead = Lead.create({"name": "Lead", "type": "lead", "team_id": self.team_a.id})
         # saying explicitly that it stays a lead while moving into the pipeline is refused
         with self.assertRaisesRegex(ValidationError, "is an initiative"):
@@ -79,6 +86,21 @@ class TestCanvasStages(CanvasCommon):
         empty = self.env["crm.stage"].create({"name": "Empty", "stage_kind": "opportunity"})
         empty.stage_kind = "lead"
         self.assertEqual(empty.stage_kind, "lead")
+
+    def test_team_without_initiative_stages_keeps_stock_behaviour(self):
+        classic = self.env["crm.team"].create({"name": "Classic team", "use_leads": True})
+        self.assertFalse(classic.use_initiative_stages, "new teams opt in explicitly")
+        lead = self.env["crm.lead"].create({"name": "Classic lead", "type": "lead", "team_id": classic.id})
+        self.assertEqual(lead.stage_id, self.stage_opp_first, "stock gives leads a pipeline stage")
+        lead.stage_id = self.stage_opp_proposal
+        self.assertEqual(lead.type, "lead", "moving does not convert outside the canvas")
+        self.assertFalse(lead.partner_id)
+        self.assertFalse(lead.date_conversion)
+        with self.assertRaisesRegex(ValidationError, "does not use initiative stages"):
+            lead.stage_id = self.stage_lead_new
+        # the same lead joins a canvas team: it moves to that team's initiative stage
+        lead.team_id = self.team_a
+        self.assertEqual(lead.stage_id, self.stage_lead_new)
 
     def test_stage_picker_domain_follows_kind(self):
         lead = self._leads(1)
@@ -141,7 +163,9 @@ class TestCanvasPromotion(CanvasCommon):
 
     def test_mixed_batch_moves_opportunities_and_converts_leads(self):
         leads = self._leads(2)
-        opportunity = self.env["crm.lead"].create({"name": "Already opp", "type": "opportunity"})
+        opportunity = self.env["crm.lead"].create(
+            {"name": "Already opp", "type": "opportunity", "team_id": self.team_b.id}
+        )
         (leads | opportunity).write({"stage_id": self.stage_opp_proposal.id})
         self.assertEqual(set((leads | opportunity).mapped("type")), {"opportunity"})
         self.assertEqual((leads | opportunity).stage_id, self.stage_opp_proposal)
@@ -149,8 +173,8 @@ class TestCanvasPromotion(CanvasCommon):
 
     def test_import_into_pipeline_stage_converts(self):
         result = self.env["crm.lead"].load(
-            ["name", "type", "stage_id", "contact_name"],
-            [["Imported initiative", "lead", "Canvas proposal", "Imported Contact"]],
+            ["name", "type", "stage_id", "contact_name", "team_id"],
+            [["Imported initiative", "lead", "Canvas proposal", "Imported Contact", "Canvas Team A"]],
         )
         self.assertFalse(result["messages"], result["messages"])
         lead = self.env["crm.lead"].browse(result["ids"])
@@ -161,7 +185,7 @@ class TestCanvasPromotion(CanvasCommon):
     def test_quick_create_in_pipeline_column_is_an_opportunity(self):
         lead = (
             self.env["crm.lead"]
-            .with_context(default_type="lead", default_stage_id=self.stage_opp_first.id)
+            .with_context(default_type="lead", default_stage_id=self.stage_opp_first.id, default_team_id=self.team_a.id)
             .create({"name": "Quick"})
         )
         self.assertEqual(lead.type, "opportunity")

@@ -26,6 +26,10 @@ class TestSetup(CanvasCommon):
         )
         self.assertFalse(portal.has_group("crm.group_use_lead"))
 
+    def test_existing_teams_use_initiative_stages(self):
+        # teams that existed at install work the canvas way
+        self.assertTrue(self.env.ref("sales_team.team_sales_department").use_initiative_stages)
+
     @users("canvas_rep")
     def test_new_lead_of_rep_is_a_lead(self):
         lead = self.env["crm.lead"].create({"name": "Iniciativa de prueba"})
