@@ -10,10 +10,17 @@
     "development_status": "Alpha",
     "depends": ["crm"],
     "data": [
+        "security/crm_canvas_pipeline_security.xml",
+        "security/ir.model.access.csv",
         "data/crm_stage_data.xml",
+        "data/crm_lost_reason_data.xml",
+        "wizard/crm_lead_lost_views.xml",
         "views/crm_stage_views.xml",
         "views/crm_team_views.xml",
+        "views/crm_lost_reason_views.xml",
+        "views/crm_lead_loss_views.xml",
         "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_canvas_pipeline_menus.xml",
     ],
     "assets": {

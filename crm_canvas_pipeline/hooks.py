@@ -21,10 +21,42 @@ def post_init_hook(env):
     in CRM > Configuration > Settings.
     """
     env.ref("base.group_user")._apply_group(env.ref("crm.group_use_lead"))
+    _record_existing_losses(env)
+    # stock's "Too expensive": worth trying again in six months (SQL: the
+    # stock record itself stays as it was, should the module be removed)
+    too_expensive = env.ref("crm.lost_reason_1", raise_if_not_found=False)
+    if too_expensive:
+        env.cr.execute(
+            "UPDATE crm_lost_reason SET contact_policy = 'retarget', retarget_days = 180 WHERE id = %s",
+            [too_expensive.id],
+        )
+        too_expensive.invalidate_recordset(["contact_policy", "retarget_days"])
     # every existing team works the canvas way; teams created later opt in
     env.cr.execute("UPDATE crm_team SET use_initiative_stages = TRUE")
     env["crm.team"].invalidate_model(["use_initiative_stages"])
     _move_existing_leads_to_lead_stages(env)
+
+
+def _record_existing_losses(env):
+    """Leads lost before the install get their loss row, so that the lost
+    archive is complete and every lost lead has its history."""
+    env.cr.execute(
+        """
+        INSERT INTO crm_lead_loss (
+            lead_id, reason_id, contact_policy, stage_id, lead_type, expected_revenue, currency_id,
+            user_id, team_id, company_id, date, lost_by_id, is_restored,
+            create_uid, create_date, write_uid, write_date
+        )
+        SELECT lead.id, lead.lost_reason_id, 'none', lead.stage_id, lead.type, lead.expected_revenue,
+               COALESCE(company.currency_id, (SELECT currency_id FROM res_company ORDER BY id LIMIT 1)),
+               lead.user_id, lead.team_id, lead.company_id, COALESCE(lead.date_closed, lead.write_date),
+               lead.write_uid, FALSE, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+          FROM crm_lead lead
+     LEFT JOIN res_company company ON company.id = lead.company_id
+         WHERE lead.active IS NOT TRUE AND lead.probability = 0
+        """,
+        {"uid": env.uid},
+    )
 
 
 def _move_existing_leads_to_lead_stages(env):

@@ -156,7 +156,13 @@ def test_install_then_uninstall_keeps_stock_data(seeded_db):
     _odoo("-d", seeded_db, "-i", MODULE, "--stop-after-init", "--no-http", "--log-level=warn")
     installed, _cols = _snapshot(seeded_db, columns)
     # installing moves existing leads into initiative stages, and only that
-    _assert_same(before, installed, columns, ignore={("crm_lead", "stage_id")}, may_add={"crm_stage", "mail_message"})
+    _assert_same(
+        before,
+        installed,
+        columns,
+        ignore={("crm_lead", "stage_id")},
+        may_add={"crm_stage", "crm_lost_reason", "mail_message"},
+    )
     with _connect(seeded_db) as conn, conn.cursor() as cr:
         cr.execute(
             """SELECT lead.type, stage.stage_kind, count(*) FROM crm_lead lead

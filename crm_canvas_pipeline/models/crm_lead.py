@@ -1,10 +1,16 @@
+from collections import defaultdict
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import str2bool
 from odoo.tools.mail import parse_contact_from_email
 from odoo.tools.safe_eval import safe_eval
+
+from .crm_lost_reason import KEEP_ACTIVITIES_PARAM
 
 STAGE_KINDS = ("lead", "opportunity")
 
@@ -29,6 +35,31 @@ class CrmLead(models.Model):
         "'|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]"
     )
     use_initiative_stages = fields.Boolean(related="team_id.use_initiative_stages")
+
+    # lost archive
+    contact_policy = fields.Selection(
+        [("allowed", "Allowed"), ("do_not_contact", "Do not contact"), ("retarget", "Re-target from a date")],
+        string="Contact policy",
+        required=True,
+        default="allowed",
+        index=True,
+        tracking=True,
+        copy=False,
+        help="Set by losses: a prospect who asked not to be contacted again is never contacted; others "
+        "may be re-targeted from a date.",
+    )
+    retarget_date = fields.Date("Re-target from", index=True, copy=False, tracking=True)
+    loss_ids = fields.One2many("crm.lead.loss", "lead_id", string="Losses", readonly=True)
+    previous_loss_id = fields.Many2one(
+        "crm.lead.loss",
+        "Earlier loss",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This prospect was lost before (same email or phone).",
+    )
+    previous_loss_reason_id = fields.Many2one(related="previous_loss_id.reason_id", string="Earlier loss reason")
+    previous_loss_date = fields.Datetime(related="previous_loss_id.date", string="Earlier loss date")
 
     # ------------------------------------------------------------
     # STAGES OF THE RIGHT KIND
@@ -144,6 +175,7 @@ class CrmLead(models.Model):
             promoted._canvas_assign_customers()
             promoted._canvas_log_conversion()
         leads._check_stage_kind()
+        leads._canvas_flag_returning_prospects()
         return leads
 
     def write(self, vals):
@@ -255,3 +287,242 @@ class CrmLead(models.Model):
             )
             bodies[lead.id] = Markup("<p>%s</p>") % body
         self._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------
+    # LOST ARCHIVE
+    # ------------------------------------------------------------
+
+    def _handle_won_lost(self, old_status_by_lead, new_status_by_lead):
+        """Every path to lost (wizard, action_set_lost, write, import) writes
+        a loss row and applies its contact policy; every restore stamps it."""
+        result = super()._handle_won_lost(old_status_by_lead, new_status_by_lead)
+        lost = self.browse()
+        restored = self.browse()
+        for lead in self:
+            was_lost = old_status_by_lead.get(lead.id, {}).get("is_lost")
+            is_lost = new_status_by_lead.get(lead.id, {}).get("is_lost")
+            if is_lost and not was_lost:
+                lost |= lead
+            elif was_lost and not is_lost:
+                restored |= lead
+        if lost:
+            lost._canvas_record_losses()
+        if restored:
+            restored._canvas_record_restores()
+        return result
+
+    def action_set_lost(self, **additional_values):
+        # stock archives first and writes the reason after: a lead whose
+        # probability is already 0 is lost in between, so pass the reason along
+        return super(CrmLead, self.with_context(canvas_lost_values=additional_values)).action_set_lost(
+            **additional_values
+        )
+
+    def _canvas_record_losses(self):
+        """One loss row per lead, then the contact policy its reason implies
+        (or the stricter one chosen in the loss wizard)."""
+        context = self.env.context
+        note = context.get("canvas_loss_note") or False
+        chosen_policy = context.get("canvas_loss_policy")
+        reason_id = (context.get("canvas_lost_values") or {}).get("lost_reason_id")
+        given_reason = self.env["crm.lost.reason"].browse(reason_id)
+        today = fields.Date.context_today(self)
+        rows = []
+        by_policy = defaultdict(lambda: self.browse())
+        for lead in self:
+            reason = lead.lost_reason_id or given_reason
+            policy = chosen_policy or reason.contact_policy or "none"
+            retarget_date = today + timedelta(days=reason.retarget_days) if policy == "retarget" else False
+            rows.append(
+                {
+                    "lead_id": lead.id,
+                    "reason_id": reason.id,
+                    "note": note,
+                    "contact_policy": policy,
+                    "retarget_date": retarget_date,
+                    "stage_id": lead.stage_id.id,
+                    "lead_type": lead.type,
+                    "expected_revenue": lead.expected_revenue,
+                    "currency_id": lead.company_currency.id,
+                    "user_id": lead.user_id.id,
+                    "team_id": lead.team_id.id,
+                    "company_id": lead.company_id.id,
+                    "lost_by_id": self.env.uid,
+                }
+            )
+            # a prospect who asked not to be contacted stays so
+            if lead.contact_policy != "do_not_contact" and policy != "none":
+                by_policy[policy, retarget_date] |= lead
+        self.env["crm.lead.loss"].sudo().create(rows)
+        for (policy, retarget_date), leads in by_policy.items():
+            if policy == "do_not_contact":
+                leads._canvas_set_do_not_contact()
+            else:
+                leads.write({"contact_policy": "retarget", "retarget_date": retarget_date})
+        if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
+            self._canvas_cancel_activities()
+
+    def _canvas_set_do_not_contact(self, message=None):
+        """Honour a prospect's wish not to be contacted: the lead says so and
+        its email and phone go to the blacklists (done by the system: reps
+        have no rights on them)."""
+        self.write({"contact_policy": "do_not_contact", "retarget_date": False})
+        emails = {lead.email_normalized for lead in self if lead.email_normalized}
+        if emails:
+            Blacklist = self.env["mail.blacklist"].sudo().with_context(active_test=False)
+            existing = Blacklist.search([("email", "in", list(emails))])
+            existing.filtered(lambda entry: not entry.active).action_unarchive()
+            Blacklist.create([{"email": email} for email in emails - set(existing.mapped("email"))])
+        phones = [lead.phone_sanitized for lead in self if lead.phone_sanitized]
+        if phones:
+            self.env["phone.blacklist"].sudo()._add(list(set(phones)))
+        body = message or self.env._(
+            "Do not contact: the prospect's wish not to be contacted again is recorded; their email and "
+            "phone are on the blacklists."
+        )
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+
+    def _canvas_cancel_activities(self):
+        """Lost work leaves the reps' to-do lists: open activities are
+        cancelled, and the chatter keeps what they were."""
+        activities = (
+            self.env["mail.activity"].sudo().search([("res_model", "=", "crm.lead"), ("res_id", "in", self.ids)])
+        )
+        if not activities:
+            return
+        bodies = {}
+        for lead_id, lead_activities in activities.grouped("res_id").items():
+            items = Markup("").join(
+                Markup("<li>%s</li>")
+                % " - ".join(filter(None, [a.activity_type_id.name, a.summary, str(a.date_deadline)]))
+                for a in lead_activities
+            )
+            bodies[lead_id] = Markup("<p>%s</p><ul>%s</ul>") % (
+                self.env._("Lost: these open activities were cancelled."),
+                items,
+            )
+        activities.unlink()
+        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    def _canvas_record_restores(self):
+        losses = self.env["crm.lead.loss"].sudo().search([("lead_id", "in", self.ids), ("restored_date", "=", False)])
+        losses.write({"restored_date": fields.Datetime.now(), "restored_by_id": self.env.uid})
+        bodies = {}
+        for lead in self:
+            body = self.env._("Restored: its losses stay in its history.")
+            if lead.contact_policy == "do_not_contact":
+                body += " " + self.env._("The prospect still does not want to be contacted.")
+            bodies[lead.id] = Markup("<p>%s</p>") % body
+        self._message_log_batch(bodies=bodies)
+
+    def _canvas_flag_returning_prospects(self):
+        """A new lead whose email or phone belongs to a lost lead points to
+        that loss; if that prospect asked not to be contacted, so is the new
+        lead. Two searches for the whole batch."""
+        fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
+        if not fresh:
+            return
+        emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
+        phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
+        match = Domain.OR(
+            [
+                Domain("email_normalized", "in", emails) if emails else Domain.FALSE,
+                Domain("phone_sanitized", "in", phones) if phones else Domain.FALSE,
+            ]
+        )
+        Loss = self.env["crm.lead.loss"].sudo().with_context(active_test=False)
+        losses = Loss.search(
+            Domain("lead_id", "any", Domain("id", "not in", self.ids) & match), order="date desc, id desc"
+        )
+        if not losses:
+            return
+        latest_by_key, do_not_contact = {}, set()
+        for loss in losses:
+            lead = loss.lead_id
+            for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)):
+                if key[1]:
+                    latest_by_key.setdefault(key, loss)
+                    if lead.contact_policy == "do_not_contact":
+                        do_not_contact.add(key)
+        wish_kept = self.browse()
+        for lead in fresh:
+            keys = [("email", lead.email_normalized), ("phone", lead.phone_sanitized)]
+            previous = [latest_by_key[key] for key in keys if key in latest_by_key]
+            if not previous:
+                continue
+            lead.previous_loss_id = max(previous, key=lambda loss: (loss.date, loss.id))
+            if any(key in do_not_contact for key in keys):
+                wish_kept |= lead
+        if wish_kept:
+            wish_kept._canvas_set_do_not_contact(
+                self.env._(
+                    "Do not contact: this prospect was lost before and asked not to be contacted again; "
+                    "their wish is kept."
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_loss_history(self):
+        """Lost leads keep their history. A duplicate folded by a merge can
+        go: its losses moved to the lead that survives."""
+        if self.sudo().loss_ids:
+            raise UserError(
+                self.env._(
+                    "Lost leads are never deleted: archive them or mark them lost, their history is kept. %(names)s",
+                    names=", ".join(self.filtered(lambda lead: lead.sudo().loss_ids).mapped("display_name")),
+                )
+            )
+
+    def _merge_dependences(self, opportunities):
+        result = super()._merge_dependences(opportunities)
+        losses = opportunities.sudo().loss_ids
+        if losses:
+            losses.write({"lead_id": self.id})
+        return result
+
+    def action_canvas_allow_contact(self):
+        """Lift a do-not-contact (sales managers): the prospect agreed to be
+        contacted again. Removes them from the blacklists; logged."""
+        self._canvas_check_manager()
+        leads = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
+        leads.write({"contact_policy": "allowed"})
+        for email in {lead.email_normalized for lead in leads if lead.email_normalized}:
+            self.env["mail.blacklist"].sudo()._remove(email)
+        phones = list({lead.phone_sanitized for lead in leads if lead.phone_sanitized})
+        if phones:
+            self.env["phone.blacklist"].sudo()._remove(phones)
+        body = self.env._("Contact allowed again by %(user)s.", user=self.env.user.name)
+        leads._message_log_batch(bodies=dict.fromkeys(leads.ids, Markup("<p>%s</p>") % body))
+
+    def action_canvas_forget_contact(self):
+        """Erase the personal data of a prospect (GDPR) and keep the rest:
+        the lead, its losses and their figures stay for the statistics;
+        a do-not-contact stays on the blacklists."""
+        self._canvas_check_manager()
+        for lead in self:
+            lead.write(
+                {
+                    "name": self.env._("Forgotten contact #%(id)s", id=lead.id),
+                    "partner_id": False,
+                    "contact_name": False,
+                    "partner_name": False,
+                    "email_from": False,
+                    "email_cc": False,
+                    "phone": False,
+                    "function": False,
+                    "website": False,
+                    "street": False,
+                    "street2": False,
+                    "zip": False,
+                    "city": False,
+                    "state_id": False,
+                    "country_id": False,
+                    "description": False,
+                }
+            )
+        body = self.env._("Personal data erased by %(user)s at the prospect's request.", user=self.env.user.name)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+
+    def _canvas_check_manager(self):
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers can do this."))

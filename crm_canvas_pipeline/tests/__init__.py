@@ -1,2 +1,3 @@
 from . import test_setup
 from . import test_canvas_board
+from . import test_lost_archive

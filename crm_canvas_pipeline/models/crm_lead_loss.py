@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .crm_lost_reason import CONTACT_POLICIES
+
+# what the system may set on a loss row after it is written: the restore stamp,
+# and the lead it belongs to when stock merge folds duplicates into one lead
+SYSTEM_WRITABLE = {"restored_date", "restored_by_id", "lead_id"}
+
+
+class CrmLeadLoss(models.Model):
+    _name = "crm.lead.loss"
+    _description = "Loss of a lead or opportunity"
+    _order = "date desc, id desc"
+    _rec_name = "lead_id"
+
+    lead_id = fields.Many2one(
+        "crm.lead",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+        context={"active_test": False},
+    )
+    reason_id = fields.Many2one("crm.lost.reason", "Lost reason", index=True, ondelete="restrict", readonly=True)
+    note = fields.Html("Closing note", sanitize=True, readonly=True)
+    contact_policy = fields.Selection(
+        CONTACT_POLICIES, "Contact policy", readonly=True, help="The policy applied to the prospect by this loss."
+    )
+    retarget_date = fields.Date("Re-target from", readonly=True)
+    stage_id = fields.Many2one("crm.stage", "Stage at loss", index=True, ondelete="restrict", readonly=True)
+    lead_type = fields.Selection(
+        [("lead", "Initiative"), ("opportunity", "Opportunity")], "Type at loss", readonly=True
+    )
+    expected_revenue = fields.Monetary("Expected revenue at loss", currency_field="currency_id", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    user_id = fields.Many2one("res.users", "Salesperson", index=True, readonly=True)
+    team_id = fields.Many2one("crm.team", "Sales team", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    date = fields.Datetime("Lost on", required=True, default=fields.Datetime.now, index=True, readonly=True)
+    lost_by_id = fields.Many2one("res.users", "Lost by", readonly=True, default=lambda self: self.env.user)
+    restored_date = fields.Datetime("Restored on", readonly=True)
+    restored_by_id = fields.Many2one("res.users", "Restored by", readonly=True)
+    is_restored = fields.Boolean("Restored", compute="_compute_is_restored", store=True)
+
+    @api.depends("restored_date")
+    def _compute_is_restored(self):
+        for loss in self:
+            loss.is_restored = bool(loss.restored_date)
+
+    def write(self, vals):
+        # loss rows are history: only the system stamps restores and follows merges
+        if not (self.env.su and set(vals) <= SYSTEM_WRITABLE | {"is_restored"}):
+            raise UserError(self.env._("A loss record is history: it cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._("Loss records are never deleted: they are the history the company keeps of its lost prospects.")
+        )

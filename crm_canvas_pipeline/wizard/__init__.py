@@ -1,0 +1,2 @@
+from . import crm_lead_lost
+from . import crm_lead_reactivate

@@ -1,0 +1,57 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty, str2bool
+
+from ..models.crm_lost_reason import CONTACT_POLICIES
+
+REASON_OPTIONAL_PARAM = "crm_canvas_pipeline.loss_reason_optional"
+# how strict a policy is: the rep may tighten the reason's policy, never loosen it
+STRICTNESS = {"none": 0, "retarget": 1, "do_not_contact": 2}
+
+
+class CrmLeadLost(models.TransientModel):
+    _inherit = "crm.lead.lost"
+
+    contact_policy = fields.Selection(
+        CONTACT_POLICIES,
+        string="Contact policy",
+        compute="_compute_contact_policy",
+        store=True,
+        readonly=False,
+        help="What the reason implies for contacting the prospect again. You may make it stricter.",
+    )
+    reason_policy = fields.Selection(related="lost_reason_id.contact_policy", string="Policy of the reason")
+    note_required = fields.Boolean(related="lost_reason_id.note_required")
+
+    @api.depends("lost_reason_id")
+    def _compute_contact_policy(self):
+        for wizard in self:
+            wizard.contact_policy = wizard.lost_reason_id.contact_policy or "none"
+
+    def action_lost_reason_apply(self):
+        self.ensure_one()
+        self._check_canvas_rules()
+        note = False if is_html_empty(self.lost_feedback) else self.lost_feedback
+        wizard = self.with_context(canvas_loss_note=note, canvas_loss_policy=self.contact_policy or "none")
+        return super(CrmLeadLost, wizard).action_lost_reason_apply()
+
+    def _check_canvas_rules(self):
+        optional = str2bool(self.env["ir.config_parameter"].sudo().get_param(REASON_OPTIONAL_PARAM, "False"))
+        if not self.lost_reason_id and not optional:
+            raise UserError(self.env._("Choose the reason why it is lost."))
+        if self.lost_reason_id.note_required and is_html_empty(self.lost_feedback):
+            raise UserError(
+                self.env._(
+                    "The reason “%(reason)s” needs a closing note: say what happened.",
+                    reason=self.lost_reason_id.display_name,
+                )
+            )
+        implied = self.lost_reason_id.contact_policy or "none"
+        if STRICTNESS[self.contact_policy or "none"] < STRICTNESS[implied]:
+            raise UserError(
+                self.env._(
+                    "The reason “%(reason)s” means “%(policy)s”: the contact policy can be made stricter, not looser.",
+                    reason=self.lost_reason_id.display_name,
+                    policy=dict(self._fields["contact_policy"]._description_selection(self.env))[implied],
+                )
+            )

@@ -1,0 +1,59 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CrmLeadReactivate(models.TransientModel):
+    _name = "crm.lead.reactivate"
+    _description = "Reactivate lost leads"
+
+    lead_ids = fields.Many2many("crm.lead", string="Leads", context={"active_test": False}, required=True)
+    stage_id = fields.Many2one(
+        "crm.stage", help="Where the leads go back to; empty: each one returns to its stage at loss."
+    )
+    user_id = fields.Many2one("res.users", "Salesperson", domain=[("share", "=", False)])
+    activity_type_id = fields.Many2one(
+        "mail.activity.type", "Next action", domain=[("res_model", "in", [False, "crm.lead"])]
+    )
+    activity_date = fields.Date("Due on", default=fields.Date.context_today)
+    activity_summary = fields.Char("Summary")
+
+    @api.model
+    def default_get(self, fields_list):
+        result = super().default_get(fields_list)
+        if (
+            "lead_ids" in fields_list
+            and not result.get("lead_ids")
+            and self.env.context.get("active_model") == "crm.lead"
+        ):
+            result["lead_ids"] = [(6, 0, self.env.context.get("active_ids", []))]
+        return result
+
+    def action_reactivate(self):
+        """Bring lost leads of the re-target pool back: restore them (into
+        the chosen stage), assign a salesperson, plan a first next action."""
+        self.ensure_one()
+        refused = self.lead_ids.filtered(lambda lead: lead.contact_policy == "do_not_contact")
+        if refused:
+            raise UserError(
+                self.env._(
+                    "These prospects asked not to be contacted again: %(names)s.",
+                    names=", ".join(refused.mapped("display_name")),
+                )
+            )
+        leads = self.lead_ids
+        leads.action_restore()
+        values = {"contact_policy": "allowed", "retarget_date": False}
+        if self.user_id:
+            values["user_id"] = self.user_id.id
+        leads.write(values)
+        if self.stage_id:
+            leads.write({"stage_id": self.stage_id.id})
+        if self.activity_type_id:
+            for lead in leads:
+                lead.activity_schedule(
+                    activity_type_id=self.activity_type_id.id,
+                    date_deadline=self.activity_date,
+                    summary=self.activity_summary,
+                    user_id=(self.user_id or lead.user_id or self.env.user).id,
+                )
+        return {"type": "ir.actions.act_window_close"}
