@@ -25,8 +25,12 @@ run_tests() {  # db tags log
 
 # "FAIL: TestClass.test_method" / "ERROR: TestClass.test_method", logged by
 # odoo.addons.<module>.tests.<file>: print each as a test tag /module:Class.method
+# A failing setUpClass fails the whole class: /module:Class.
 failed_tests() {
-    sed -nE 's/.* (ERROR|CRITICAL) [^ ]+ odoo\.addons\.([a-z0-9_]+)\.tests\.[a-z0-9_]+: (FAIL|ERROR): (Subtest )?([A-Za-z0-9_]+)\.(test[A-Za-z0-9_]*).*/\/\2:\5.\6/p' "$1" | sort -u
+    {
+        sed -nE 's/.* (ERROR|CRITICAL) [^ ]+ odoo\.addons\.([a-z0-9_]+)\.tests\.[a-z0-9_]+: (FAIL|ERROR): (Subtest )?([A-Za-z0-9_]+)\.(test[A-Za-z0-9_]*).*/\/\2:\5.\6/p' "$1"
+        sed -nE 's/.* ERROR [^ ]+ odoo\.tests\.suite: ERROR: setUp(Class)? \(odoo\.addons\.([a-z0-9_]+)\.tests\.[a-z0-9_]+\.([A-Za-z0-9_]+)\).*/\/\2:\3/p' "$1"
+    } | sort -u
 }
 
 # the run executed at least one test and none failed

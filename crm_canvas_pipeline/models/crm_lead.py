@@ -336,6 +336,7 @@ class CrmLead(models.Model):
             rows.append(
                 {
                     "lead_id": lead.id,
+                    "lead_name": lead.name,
                     "reason_id": reason.id,
                     "note": note,
                     "contact_policy": policy,
@@ -463,13 +464,15 @@ class CrmLead(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_loss_history(self):
-        """Lost leads keep their history. A duplicate folded by a merge can
-        go: its losses moved to the lead that survives."""
-        if self.sudo().loss_ids:
+        """Lost leads of the canvas keep their history. A duplicate folded by
+        a merge can go: its losses moved to the lead that survives. Teams
+        outside the canvas delete as in stock, and keep the loss rows."""
+        kept = self.filtered(lambda lead: lead.use_initiative_stages and lead.sudo().loss_ids)
+        if kept:
             raise UserError(
                 self.env._(
                     "Lost leads are never deleted: archive them or mark them lost, their history is kept. %(names)s",
-                    names=", ".join(self.filtered(lambda lead: lead.sudo().loss_ids).mapped("display_name")),
+                    names=", ".join(kept.mapped("display_name")),
                 )
             )
 

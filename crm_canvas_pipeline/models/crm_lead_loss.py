@@ -12,16 +12,14 @@ class CrmLeadLoss(models.Model):
     _name = "crm.lead.loss"
     _description = "Loss of a lead or opportunity"
     _order = "date desc, id desc"
-    _rec_name = "lead_id"
+    _rec_name = "lead_name"
 
+    # a lead of a team outside the canvas may still be deleted the stock way:
+    # its losses stay, with the name it had
     lead_id = fields.Many2one(
-        "crm.lead",
-        required=True,
-        index=True,
-        ondelete="restrict",
-        readonly=True,
-        context={"active_test": False},
+        "crm.lead", index=True, ondelete="set null", readonly=True, context={"active_test": False}
     )
+    lead_name = fields.Char("Lead name", readonly=True)
     reason_id = fields.Many2one("crm.lost.reason", "Lost reason", index=True, ondelete="restrict", readonly=True)
     note = fields.Html("Closing note", sanitize=True, readonly=True)
     contact_policy = fields.Selection(

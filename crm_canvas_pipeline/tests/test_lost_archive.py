@@ -162,6 +162,17 @@ class TestLostArchive(CanvasCommon):
             lead.sudo().unlink()
         self.assertTrue(loss.exists())
 
+    def test_team_outside_canvas_deletes_as_stock_and_keeps_losses(self):
+        classic = self.env["crm.team"].create({"name": "Classic", "use_leads": True})
+        lead = self.env["crm.lead"].create({"name": "Classic lost", "type": "lead", "team_id": classic.id})
+        lead.action_set_lost(lost_reason_id=self.reason_unreachable.id)
+        loss = lead.loss_ids
+        lead.unlink()
+        self.assertTrue(loss.exists())
+        self.assertEqual(loss.lead_name, "Classic lost")
+        self.assertEqual(loss.display_name, "Classic lost")
+        self.assertEqual(loss.reason_id, self.reason_unreachable)
+
     def test_batch_loss_of_1000(self):
         leads = self._leads(1000)
         leads.action_set_lost(lost_reason_id=self.reason_expensive.id)
