@@ -11,6 +11,7 @@ from odoo.tools.mail import parse_contact_from_email
 from odoo.tools.safe_eval import safe_eval
 
 from .crm_lost_reason import KEEP_ACTIVITIES_PARAM
+from .res_config_settings import FORBID_BACK_PARAM, FORBID_SKIP_PARAM, MANAGER_BYPASS_PARAM
 
 STAGE_KINDS = ("lead", "opportunity")
 
@@ -18,6 +19,23 @@ STAGE_KINDS = ("lead", "opportunity")
 def _kind_of(lead_type):
     """The kind of stage a record of this type belongs in."""
     return "lead" if lead_type == "lead" else "opportunity"
+
+
+def _is_set(value):
+    """Whether a value being written fills a field (x2many commands included)."""
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        ids = set()
+        for command in value:
+            if command[0] == 6:
+                ids = set(command[2])
+            elif command[0] in (0, 4):
+                ids.add(command[1] or object())
+            elif command[0] == 5:
+                ids = set()
+            elif command[0] in (2, 3):
+                ids.discard(command[1])
+        return bool(ids)
+    return bool(value)
 
 
 def _stage_kind_for(lead):
@@ -60,6 +78,10 @@ class CrmLead(models.Model):
     )
     previous_loss_reason_id = fields.Many2one(related="previous_loss_id.reason_id", string="Earlier loss reason")
     previous_loss_date = fields.Datetime(related="previous_loss_id.date", string="Earlier loss date")
+
+    # stage rules
+    canvas_stage_guidance = fields.Html(related="stage_id.guidance", string="Stage guidance")
+    canvas_next_stage_needs = fields.Char("Next stage needs", compute="_compute_canvas_next_stage_needs")
 
     # ------------------------------------------------------------
     # STAGES OF THE RIGHT KIND
@@ -175,35 +197,45 @@ class CrmLead(models.Model):
             promoted._canvas_assign_customers()
             promoted._canvas_log_conversion()
         leads._check_stage_kind()
+        if not self.env.context.get("canvas_skip_stage_rules"):
+            for stage, created in leads.grouped("stage_id").items():
+                if stage.sudo().required_field_ids or stage.requires_next_action:
+                    created._canvas_check_stage_rules(stage, {}, moving=False)
         leads._canvas_flag_returning_prospects()
         return leads
 
     def write(self, vals):
         stage = self.env["crm.stage"].browse(vals["stage_id"]) if vals.get("stage_id") else None
-        if not stage or "type" in vals:
-            return super().write(vals)
-        if stage.stage_kind == "lead":
-            opportunities = self.filtered(lambda lead: lead.type == "opportunity")
-            if opportunities:
-                raise UserError(
-                    self.env._(
-                        "An opportunity cannot go back to the initiative stage “%(stage)s”: %(names)s.",
-                        stage=stage.display_name,
-                        names=", ".join(opportunities.mapped("display_name")),
+        bypassed = {}
+        if stage and not self.env.context.get("canvas_skip_stage_rules"):
+            bypassed = self.filtered(lambda lead: lead.stage_id != stage)._canvas_check_stage_rules(stage, vals)
+        leads = self.browse()
+        if stage and "type" not in vals:
+            if stage.stage_kind == "lead":
+                opportunities = self.filtered(lambda lead: lead.type == "opportunity")
+                if opportunities:
+                    raise UserError(
+                        self.env._(
+                            "An opportunity cannot go back to the initiative stage “%(stage)s”: %(names)s.",
+                            stage=stage.display_name,
+                            names=", ".join(opportunities.mapped("display_name")),
+                        )
                     )
-                )
-            return super().write(vals)
-        leads = self.filtered(lambda lead: lead.type == "lead" and lead.use_initiative_stages)
+            else:
+                leads = self.filtered(lambda lead: lead.type == "lead" and lead.use_initiative_stages)
         if not leads:
-            return super().write(vals)
-        # Moving an initiative into an opportunity stage converts it, as the
-        # stock "Convert to Opportunity" wizard does with its defaults.
-        others = self - leads
-        if others:
-            super(CrmLead, others).write(vals)
-        result = super(CrmLead, leads).write(dict(vals, type="opportunity", date_conversion=self.env.cr.now()))
-        leads._canvas_assign_customers()
-        leads._canvas_log_conversion(stage)
+            result = super().write(vals)
+        else:
+            # Moving an initiative into an opportunity stage converts it, as
+            # the stock "Convert to Opportunity" wizard does with its defaults.
+            others = self - leads
+            if others:
+                super(CrmLead, others).write(vals)
+            result = super(CrmLead, leads).write(dict(vals, type="opportunity", date_conversion=self.env.cr.now()))
+            leads._canvas_assign_customers()
+            leads._canvas_log_conversion(stage)
+        if bypassed:
+            self._canvas_log_bypass(stage, bypassed)
         return result
 
     def _canvas_assign_customers(self):
@@ -529,3 +561,139 @@ class CrmLead(models.Model):
     def _canvas_check_manager(self):
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(self.env._("Only sales managers can do this."))
+
+    # ------------------------------------------------------------
+    # STAGE RULES
+    # ------------------------------------------------------------
+
+    def _canvas_check_stage_rules(self, stage, vals, moving=True):
+        """Refuse to put any record of `self` in `stage` if that breaks a
+        rule: the stage's required fields (values being written count), its
+        next action, and the pipeline's move rules. Nothing is written then;
+        the error names every record and what it lacks. A few queries for
+        the whole batch. Returns {lead: rule} for the move rules a sales
+        manager bypassed."""
+        if not self:
+            return {}
+        problems = defaultdict(list)
+        for field in stage.sudo().required_field_ids:
+            if field.name not in self._fields:
+                continue
+            label = self._fields[field.name]._description_string(self.env)
+            if field.name in vals:
+                if not _is_set(vals[field.name]):
+                    for lead in self:
+                        problems[lead].append(label)
+                continue
+            for lead in self:
+                if not lead[field.name]:
+                    problems[lead].append(label)
+        if stage.requires_next_action:
+            planned = {
+                res_id
+                for (res_id,) in self.env["mail.activity"]
+                .sudo()
+                ._read_group([("res_model", "=", "crm.lead"), ("res_id", "in", self.ids)], ["res_id"])
+            }
+            for lead in self:
+                if lead.id not in planned:
+                    problems[lead].append(self.env._("a next action"))
+        bypassed = {}
+        if moving:
+            for lead, rule in self._canvas_broken_move_rules(stage).items():
+                if self._canvas_may_bypass():
+                    bypassed[lead] = rule
+                else:
+                    problems[lead].append(rule)
+        if problems:
+            lines = "\n".join(
+                "- %s: %s" % (lead.display_name, ", ".join(missing)) for lead, missing in problems.items()
+            )
+            raise UserError(
+                self.env._(
+                    "These records cannot go to the stage “%(stage)s” yet:\n%(lines)s",
+                    stage=stage.display_name,
+                    lines=lines,
+                )
+            )
+        return bypassed
+
+    def _canvas_broken_move_rules(self, stage):
+        """{lead: rule} for the records whose move into `stage` skips stages
+        forward or goes back while their team forbids it. Winning is never a
+        skip."""
+        params = self.env["ir.config_parameter"].sudo()
+        skip_default = str2bool(params.get_param(FORBID_SKIP_PARAM, "False"))
+        back_default = str2bool(params.get_param(FORBID_BACK_PARAM, "False"))
+        broken, orders = {}, {}
+        for lead in self:
+            team = lead.team_id
+            forbid_skip = team.canvas_forbid_skip == "forbid" or (team.canvas_forbid_skip != "allow" and skip_default)
+            forbid_back = team.canvas_forbid_back == "forbid" or (team.canvas_forbid_back != "allow" and back_default)
+            if not (forbid_skip or forbid_back) or not lead.stage_id:
+                continue
+            if team not in orders:
+                orders[team] = self._canvas_stage_order(team)
+            order = orders[team]
+            if lead.stage_id.id not in order or stage.id not in order:
+                continue
+            current, target = order.index(lead.stage_id.id), order.index(stage.id)
+            if forbid_skip and target > current + 1 and not stage.is_won:
+                broken[lead] = self.env._("it would skip stages (one stage at a time)")
+            elif forbid_back and target < current:
+                broken[lead] = self.env._("it would move back")
+        return broken
+
+    @api.model
+    def _canvas_stage_order(self, team):
+        """Ids of the stages a record of `team` goes through, in board order."""
+        domain = Domain.OR([Domain("team_ids", "=", False), Domain("team_ids", "in", team.ids)])
+        if not team.use_initiative_stages:
+            domain &= Domain("stage_kind", "=", "opportunity")
+        stages = self.env["crm.stage"].sudo().search(domain)
+        return stages.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.id)).ids
+
+    def _canvas_may_bypass(self):
+        return self.env.user.has_group("sales_team.group_sale_manager") and str2bool(
+            self.env["ir.config_parameter"].sudo().get_param(MANAGER_BYPASS_PARAM, "False")
+        )
+
+    def _canvas_log_bypass(self, stage, bypassed):
+        bodies = {
+            lead.id: Markup("<p>%s</p>")
+            % self.env._(
+                "Moved to %(stage)s by %(user)s although %(rule)s: a sales manager's bypass.",
+                stage=stage.display_name,
+                user=self.env.user.name,
+                rule=rule,
+            )
+            for lead, rule in bypassed.items()
+        }
+        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    @api.depends("stage_id", "team_id", "type")
+    @api.depends_context("uid")
+    def _compute_canvas_next_stage_needs(self):
+        orders = {}
+        for lead in self:
+            lead.canvas_next_stage_needs = False
+            if not lead.stage_id:
+                continue
+            team = lead.team_id
+            if team not in orders:
+                orders[team] = self._canvas_stage_order(team)
+            order = orders[team]
+            if lead.stage_id.id not in order or order.index(lead.stage_id.id) + 1 >= len(order):
+                continue
+            following = self.env["crm.stage"].browse(order[order.index(lead.stage_id.id) + 1])
+            needs = [
+                self._fields[field.name]._description_string(self.env)
+                for field in following.sudo().required_field_ids
+                if field.name in self._fields and not lead[field.name]
+            ]
+            if following.requires_next_action and not lead.activity_ids:
+                needs.append(self.env._("a next action"))
+            if needs:
+                lead.canvas_next_stage_needs = self.env._(
+                    "To move to %(stage)s: %(needs)s", stage=following.display_name, needs=", ".join(needs)
+                )

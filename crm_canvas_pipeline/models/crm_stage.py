@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class CrmStage(models.Model):
@@ -19,6 +19,23 @@ class CrmStage(models.Model):
         "stage becomes an opportunity.",
     )
 
+    active = fields.Boolean(default=True, help="Archive a stage you no longer use: its records keep it.")
+    required_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "crm_stage_required_field_rel",
+        "stage_id",
+        "field_id",
+        string="Required fields",
+        domain="[('model', '=', 'crm.lead'), ('store', '=', True), ('readonly', '=', False), "
+        "('ttype', 'not in', ('one2many', 'binary', 'properties', 'properties_definition')), "
+        "('name', 'not in', ('stage_id', 'active', 'type', 'company_id'))]",
+        help="A record can only enter this stage once these fields are filled in.",
+    )
+    requires_next_action = fields.Boolean(
+        "Requires a next action", help="A record can only enter this stage with an open activity planned."
+    )
+    guidance = fields.Html(translate=True, sanitize=True, help="Shown to salespeople on records in this stage.")
+
     @api.constrains("stage_kind", "is_won")
     def _check_stage_kind_won(self):
         if self.filtered(lambda stage: stage.stage_kind == "lead" and stage.is_won):
@@ -28,6 +45,24 @@ class CrmStage(models.Model):
         if "stage_kind" in vals:
             self._check_kind_change(vals["stage_kind"])
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .sudo()
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "The stage “%(stage)s” holds %(count)s records (archived ones included): it cannot be "
+                    "deleted. Archive it instead.",
+                    stage=used[0][0].display_name,
+                    count=used[0][1],
+                )
+            )
 
     def _check_kind_change(self, new_kind):
         """Refuse to change the kind of stages that hold records of the other kind."""

@@ -1,5 +1,9 @@
 from odoo import fields, models
 
+FORBID_SKIP_PARAM = "crm_canvas_pipeline.forbid_skip"
+FORBID_BACK_PARAM = "crm_canvas_pipeline.forbid_back"
+MANAGER_BYPASS_PARAM = "crm_canvas_pipeline.manager_bypass"
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -13,4 +17,20 @@ class ResConfigSettings(models.TransientModel):
         "Keep activities of lost leads",
         config_parameter="crm_canvas_pipeline.loss_keep_activities",
         help="By default, marking a lead lost cancels its open activities.",
+    )
+    canvas_forbid_skip = fields.Boolean(
+        "Forbid skipping stages forward",
+        config_parameter=FORBID_SKIP_PARAM,
+        help="Records move forward one stage at a time (won excepted). Sales teams can override it.",
+    )
+    canvas_forbid_back = fields.Boolean(
+        "Forbid moving back",
+        config_parameter=FORBID_BACK_PARAM,
+        help="Records never move back to an earlier stage. Sales teams can override it.",
+    )
+    canvas_manager_bypass = fields.Boolean(
+        "Managers may bypass move rules",
+        config_parameter=MANAGER_BYPASS_PARAM,
+        help="Sales managers may skip stages or move back; each bypass is logged in the chatter. Required fields "
+        "still apply.",
     )

@@ -1,0 +1,193 @@
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged, users
+
+from .common import CanvasCommon
+
+
+@tagged("post_install", "-at_install")
+class TestStageRules(CanvasCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        fields = cls.env["ir.model.fields"]
+        cls.field_revenue = fields._get("crm.lead", "expected_revenue")
+        cls.field_email = fields._get("crm.lead", "email_from")
+        cls.field_tags = fields._get("crm.lead", "tag_ids")
+        # "Proposition needs expected revenue, email and a next action"
+        cls.stage_opp_proposal.write(
+            {
+                "sequence": -3,  # right after the first pipeline stage
+                "required_field_ids": [(6, 0, (cls.field_revenue | cls.field_email).ids)],
+                "requires_next_action": True,
+                "guidance": "<p>Send the offer within two days</p>",
+            }
+        )
+        cls.params = cls.env["ir.config_parameter"]
+
+    def _opportunities(self, count, **values):
+        return self.env["crm.lead"].create(
+            [
+                {
+                    "name": "Deal %s" % index,
+                    "type": "opportunity",
+                    "team_id": self.team_a.id,
+                    "user_id": self.user_rep.id,
+                    "stage_id": self.stage_opp_first.id,
+                    **values,
+                }
+                for index in range(count)
+            ]
+        )
+
+    def test_defaults_change_nothing(self):
+        for name in ("forbid_skip", "forbid_back", "manager_bypass"):
+            self.assertFalse(self.params.get_param("crm_canvas_pipeline.%s" % name))
+        stage = self.env["crm.stage"].create({"name": "Fresh"})
+        self.assertFalse(stage.required_field_ids or stage.requires_next_action)
+        deal = self._opportunities(1)
+        deal.stage_id = self.stage_won
+        self.assertEqual(deal.stage_id, self.stage_won)
+
+    @users("canvas_rep")
+    def test_required_fields_and_next_action_named_in_error(self):
+        deal = self._opportunities(1).with_env(self.env)
+        with self.assertRaises(UserError) as error:
+            deal.write({"stage_id": self.stage_opp_proposal.id})
+        message = str(error.exception)
+        for expected in ("Deal 0", "Expected Revenue", "Email", "a next action", "Canvas proposal"):
+            self.assertIn(expected, message)
+        self.assertEqual(deal.stage_id, self.stage_opp_first)
+        # values written with the move count; the activity makes the next action
+        deal.activity_schedule("mail.mail_activity_data_call", summary="Send offer")
+        deal.write({"stage_id": self.stage_opp_proposal.id, "expected_revenue": 5000, "email_from": "a@b.example.com"})
+        self.assertEqual(deal.stage_id, self.stage_opp_proposal)
+
+    def test_guidance_and_next_stage_needs_on_the_form(self):
+        deal = self._opportunities(1)
+        self.assertIn("To move to Canvas proposal", deal.canvas_next_stage_needs)
+        self.assertIn("Expected Revenue", deal.canvas_next_stage_needs)
+        deal.activity_schedule("mail.mail_activity_data_call")
+        deal.write({"expected_revenue": 10, "email_from": "x@y.example.com", "stage_id": self.stage_opp_proposal.id})
+        self.assertIn("Send the offer", deal.canvas_stage_guidance)
+        self.assertFalse(deal.canvas_next_stage_needs)
+
+    def test_create_in_stage_with_rules(self):
+        with self.assertRaisesRegex(UserError, "Expected Revenue"):
+            self._opportunities(1, stage_id=self.stage_opp_proposal.id)
+        deal = self._opportunities(
+            1,
+            stage_id=self.stage_opp_proposal.id,
+            expected_revenue=100,
+            email_from="c@d.example.com",
+            activity_ids=[
+                (
+                    0,
+                    0,
+                    {
+                        "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                        "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    },
+                )
+            ],
+        )
+        self.assertEqual(deal.stage_id, self.stage_opp_proposal)
+
+    def test_import_checks_rules(self):
+        result = self.env["crm.lead"].load(
+            ["name", "type", "team_id", "stage_id"],
+            [["Imported deal", "opportunity", "Canvas Team A", "Canvas proposal"]],
+        )
+        self.assertFalse(result["ids"])
+        self.assertIn("Expected Revenue", str(result["messages"]))
+
+    def test_batch_write_of_1000_with_3_failing_writes_nothing(self):
+        self.stage_opp_proposal.write(
+            {"requires_next_action": False, "required_field_ids": [(6, 0, self.field_revenue.ids)]}
+        )
+        deals = self._opportunities(1000, expected_revenue=1)
+        failing = deals[10] | deals[500] | deals[999]
+        failing.write({"expected_revenue": 0})
+        with self.assertRaises(UserError) as error:
+            deals.write({"stage_id": self.stage_opp_proposal.id})
+        message = str(error.exception)
+        for deal in failing:
+            self.assertIn(deal.name, message)
+        self.assertEqual(message.count("- Deal"), 3)
+        self.assertEqual(set(deals.mapped("stage_id")), {self.stage_opp_first})
+
+    def test_stage_write_queries_do_not_grow_with_rules_on(self):
+        self.stage_opp_proposal.write({"requires_next_action": False})
+        self.params.set_param("crm_canvas_pipeline.forbid_back", "True")
+        counts = {}
+        for count in (10, 10, 100):  # the first round warms the caches
+            deals = self._opportunities(count, expected_revenue=1, email_from="q@q.example.com")
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with patch("random.random", lambda: 1):
+                start = self.env.cr.sql_log_count
+                deals.with_context(mail_notrack=True).write({"stage_id": self.stage_opp_proposal.id})
+                self.env.flush_all()
+                counts[count] = self.env.cr.sql_log_count - start
+        self.assertLessEqual(counts[100], counts[10] + 1, counts)
+
+    def test_skip_forward_forbidden_but_won_allowed(self):
+        self.params.set_param("crm_canvas_pipeline.forbid_skip", "True")
+        middle = self.env["crm.stage"].create({"name": "Canvas middle", "sequence": -4})
+        deal = self._opportunities(1)
+        with self.assertRaisesRegex(UserError, "skip stages"):
+            deal.stage_id = self.stage_opp_proposal
+        deal.stage_id = middle
+        self.assertEqual(deal.stage_id, middle)
+        deal.stage_id = self.stage_won  # winning is never a skip
+        self.assertEqual(deal.stage_id, self.stage_won)
+
+    def test_move_back_forbidden_and_team_override(self):
+        self.params.set_param("crm_canvas_pipeline.forbid_back", "True")
+        self.stage_opp_proposal.write({"required_field_ids": [(5, 0, 0)], "requires_next_action": False})
+        deal = self._opportunities(1, stage_id=self.stage_opp_proposal.id)
+        with self.assertRaisesRegex(UserError, "move back"):
+            deal.stage_id = self.stage_opp_first
+        self.team_a.canvas_forbid_back = "allow"
+        deal.stage_id = self.stage_opp_first
+        self.assertEqual(deal.stage_id, self.stage_opp_first)
+
+    def test_manager_bypass_is_logged_and_rep_cannot(self):
+        self.params.set_param("crm_canvas_pipeline.forbid_back", "True")
+        self.params.set_param("crm_canvas_pipeline.manager_bypass", "True")
+        self.stage_opp_proposal.write({"required_field_ids": [(5, 0, 0)], "requires_next_action": False})
+        deal = self._opportunities(1, stage_id=self.stage_opp_proposal.id)
+        with self.assertRaisesRegex(UserError, "move back"):
+            deal.with_user(self.user_rep).stage_id = self.stage_opp_first
+        deal.with_user(self.user_manager).stage_id = self.stage_opp_first
+        self.assertEqual(deal.stage_id, self.stage_opp_first)
+        self.assertIn("bypass", deal.message_ids[0].body)
+        # required fields are never bypassed
+        self.stage_opp_proposal.required_field_ids = self.field_tags
+        with self.assertRaisesRegex(UserError, "Tags"):
+            deal.with_user(self.user_manager).stage_id = self.stage_opp_proposal
+
+    def test_error_in_spanish(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env["ir.module.module"]._load_module_terms(["crm_canvas_pipeline", "crm"], ["es_ES"], overwrite=True)
+        deal = self._opportunities(1).with_context(lang="es_ES")
+        with self.assertRaises(UserError) as error:
+            deal.write({"stage_id": self.stage_opp_proposal.id})
+        message = str(error.exception)
+        self.assertIn("no pueden pasar a la etapa", message)
+        self.assertIn("una próxima acción", message)
+
+    def test_stage_in_use_cannot_be_deleted_but_archived(self):
+        self._opportunities(1)
+        with self.assertRaisesRegex(UserError, "Archive it"):
+            self.stage_opp_first.unlink()
+        self.stage_opp_first.action_archive()
+        self.assertFalse(self.stage_opp_first.active)
+        empty = self.env["crm.stage"].create({"name": "Unused"})
+        empty.unlink()
+        self.assertFalse(empty.exists())
+
+    def test_salesman_cannot_configure_rules(self):
+        with self.assertRaises(AccessError):
+            self.stage_opp_first.with_user(self.user_rep).write({"requires_next_action": True})
