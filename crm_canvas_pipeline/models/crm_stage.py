@@ -48,12 +48,7 @@ class CrmStage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        used = (
-            self.env["crm.lead"]
-            .with_context(active_test=False)
-            .sudo()
-            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
-        )
+        used = self._records_in_stages()
         if used:
             raise UserError(
                 self.env._(
@@ -70,12 +65,7 @@ class CrmStage(models.Model):
         if not stages:
             return
         other_type = "opportunity" if new_kind == "lead" else "lead"
-        groups = (
-            self.env["crm.lead"]
-            .with_context(active_test=False)
-            .sudo()
-            ._read_group([("stage_id", "in", stages.ids), ("type", "=", other_type)], ["stage_id"], ["__count"])
-        )
+        groups = stages._records_in_stages([("type", "=", other_type)])
         if groups:
             raise ValidationError(
                 self.env._(
@@ -85,3 +75,12 @@ class CrmStage(models.Model):
                     count=groups[0][1],
                 )
             )
+
+    def _records_in_stages(self, domain=()):
+        """[(stage, count)] of the records, archived ones included, in these stages."""
+        return (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .sudo()
+            ._read_group([("stage_id", "in", self.ids), *domain], ["stage_id"], ["__count"])
+        )
