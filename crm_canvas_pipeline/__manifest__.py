@@ -15,6 +15,7 @@
         "data/crm_stage_data.xml",
         "data/crm_lost_reason_data.xml",
         "wizard/crm_lead_lost_views.xml",
+        "wizard/crm_lead_reactivate_views.xml",
         "views/crm_stage_views.xml",
         "views/crm_team_views.xml",
         "views/crm_lost_reason_views.xml",
