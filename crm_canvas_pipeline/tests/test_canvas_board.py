@@ -322,6 +322,14 @@ class TestCanvasColumns(CanvasCommon):
         self.assertNotIn(stage_b, self._columns(self.user_rep, [], show_user_team_stages=True))
         self.assertIn(stage_b, self._columns(self.user_rep_all, [], show_user_team_stages=True))
 
+    def test_leads_menu_opens_kanban_grouped_by_stage(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
+        self.assertEqual(action["views"][0][1], "kanban")
+        arch = self.env["crm.lead"].get_view(action["views"][0][0], "kanban")["arch"]
+        self.assertIn('default_group_by="stage_id"', arch)
+        for view_type in ("list", "calendar", "pivot", "graph"):
+            self.assertIn(view_type, [view[1] for view in action["views"]])
+
     def test_leads_feature_off_hides_initiative_columns(self):
         self._leads(1)
         self.env.ref("base.group_user")._remove_group(self.env.ref("crm.group_use_lead"))
