@@ -44,13 +44,13 @@ def _record_existing_losses(env):
         """
         INSERT INTO crm_lead_loss (
             lead_id, lead_name, reason_id, contact_policy, stage_id, lead_type, expected_revenue, currency_id,
-            user_id, team_id, company_id, date, lost_by_id, is_restored,
+            user_id, team_id, company_id, date, lost_by_id,
             create_uid, create_date, write_uid, write_date
         )
         SELECT lead.id, lead.name, lead.lost_reason_id, 'none', lead.stage_id, lead.type, lead.expected_revenue,
                COALESCE(company.currency_id, (SELECT currency_id FROM res_company ORDER BY id LIMIT 1)),
                lead.user_id, lead.team_id, lead.company_id, COALESCE(lead.date_closed, lead.write_date),
-               lead.write_uid, FALSE, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+               lead.write_uid, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
           FROM crm_lead lead
      LEFT JOIN res_company company ON company.id = lead.company_id
          WHERE lead.active IS NOT TRUE AND lead.probability = 0

@@ -39,16 +39,10 @@ class CrmLeadLoss(models.Model):
     lost_by_id = fields.Many2one("res.users", "Lost by", readonly=True, default=lambda self: self.env.user)
     restored_date = fields.Datetime("Restored on", readonly=True)
     restored_by_id = fields.Many2one("res.users", "Restored by", readonly=True)
-    is_restored = fields.Boolean("Restored", compute="_compute_is_restored", store=True)
-
-    @api.depends("restored_date")
-    def _compute_is_restored(self):
-        for loss in self:
-            loss.is_restored = bool(loss.restored_date)
 
     def write(self, vals):
         # loss rows are history: only the system stamps restores and follows merges
-        if not (self.env.su and set(vals) <= SYSTEM_WRITABLE | {"is_restored"}):
+        if not (self.env.su and set(vals) <= SYSTEM_WRITABLE):
             raise UserError(self.env._("A loss record is history: it cannot be changed."))
         return super().write(vals)
 
