@@ -74,6 +74,31 @@ class CanvasCommon(TransactionCase):
         cls.stage_opp_proposal = Stage.create({"name": "Canvas proposal", "sequence": 50})
         cls.stage_won = Stage.create({"name": "Canvas won", "sequence": 90, "is_won": True})
 
+    def assertCanvasInvariants(self):
+        """What must hold after any scenario, whoever did what: every lost
+        lead has its loss row; no record sits in a stage of the wrong kind;
+        a do-not-contact lead has no open activity and its email and phone
+        are on the blacklists."""
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        lost = Lead.search([("won_status", "=", "lost")])
+        self.assertFalse(lost.filtered(lambda lead: not lead.loss_ids), "lost leads without a loss row")
+        wrong_kind = Lead.search([("stage_id", "!=", False)]).filtered(
+            lambda lead: (
+                lead.stage_id.stage_kind
+                != ("lead" if lead.type == "lead" and lead.use_initiative_stages else "opportunity")
+            )
+        )
+        self.assertFalse(wrong_kind, "records in a stage of the wrong kind")
+        do_not_contact = Lead.search([("contact_policy", "=", "do_not_contact")])
+        self.assertFalse(do_not_contact.activity_ids, "do-not-contact leads with open activities")
+        emails = set(self.env["mail.blacklist"].sudo().search([]).mapped("email"))
+        phones = set(self.env["phone.blacklist"].sudo().search([]).mapped("number"))
+        for lead in do_not_contact:
+            if lead.email_normalized:
+                self.assertIn(lead.email_normalized, emails, lead.display_name)
+            if lead.phone_sanitized:
+                self.assertIn(lead.phone_sanitized, phones, lead.display_name)
+
     @contextmanager
     def assertRaisesRegex(self, exception, regex):
         """unittest's version, rolled back like Odoo's assertRaises: the

@@ -170,6 +170,7 @@ class TestCanvasPromotion(CanvasCommon):
         self.assertEqual(set((leads | opportunity).mapped("type")), {"opportunity"})
         self.assertEqual((leads | opportunity).stage_id, self.stage_opp_proposal)
         self.assertFalse(opportunity.date_conversion)
+        self.assertCanvasInvariants()
 
     def test_import_into_pipeline_stage_converts(self):
         result = self.env["crm.lead"].load(
@@ -181,6 +182,7 @@ class TestCanvasPromotion(CanvasCommon):
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(lead.stage_id, self.stage_opp_proposal)
         self.assertEqual(lead.partner_id.name, "Imported Contact")
+        self.assertCanvasInvariants()
 
     def test_quick_create_in_pipeline_column_is_an_opportunity(self):
         lead = (
@@ -205,6 +207,7 @@ class TestCanvasPromotion(CanvasCommon):
         self.assertEqual(len(leads.partner_id), 500)
         self.assertEqual(len(leads.partner_id.parent_id), 500)
         self.assertTrue(all(leads.mapped("date_conversion")))
+        self.assertCanvasInvariants()
 
     def _fresh_leads(self, count, **values):
         """New initiatives whose emails match no partner yet."""

@@ -105,6 +105,7 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(lead.won_status, "pending")
         self.assertEqual(lead.contact_policy, "do_not_contact")
         self.assertTrue(lead.is_blacklisted)
+        self.assertCanvasInvariants()
 
     def test_manager_allows_contact_again_logged(self):
         lead = self._leads(1)
@@ -141,6 +142,7 @@ class TestLostArchive(CanvasCommon):
         self._lose(lead, self.reason_expensive)
         self.assertEqual(len(lead.loss_ids), 2)
         self.assertEqual(set(lead.loss_ids.mapped("reason_id")), {self.reason_unreachable, self.reason_expensive})
+        self.assertCanvasInvariants()
 
     @users("canvas_rep")
     def test_losses_are_never_changed_or_deleted(self):
@@ -178,6 +180,7 @@ class TestLostArchive(CanvasCommon):
         leads.action_set_lost(lost_reason_id=self.reason_expensive.id)
         self.assertEqual(len(leads.loss_ids), 1000)
         self.assertEqual(set(leads.mapped("contact_policy")), {"retarget"})
+        self.assertCanvasInvariants()
 
     def test_returning_prospect_recognised(self):
         old = self._leads(1, email_prefix="back")
@@ -194,6 +197,7 @@ class TestLostArchive(CanvasCommon):
         new = self.env["crm.lead"].browse(result["ids"])
         self.assertEqual(new.contact_policy, "do_not_contact")
         self.assertEqual(new.previous_loss_reason_id, self.reason_dnc)
+        self.assertCanvasInvariants()
 
     def test_merge_moves_losses_to_survivor(self):
         lost = self._leads(1, email_prefix="merge")
@@ -211,6 +215,7 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(merged, survivor)
         self.assertFalse(lost.exists())
         self.assertEqual(loss.lead_id, survivor)
+        self.assertCanvasInvariants()
 
     def test_forget_contact_keeps_figures(self):
         lead = self._leads(1, expected_revenue=500)
@@ -264,6 +269,7 @@ class TestLostArchive(CanvasCommon):
         refused = self.env["crm.lead.reactivate"].with_context(active_model="crm.lead", active_ids=dnc.ids).create({})
         with self.assertRaisesRegex(UserError, "asked not to be contacted"):
             refused.action_reactivate()
+        self.assertCanvasInvariants()
 
     def test_rep_sees_only_own_losses(self):
         mine = self._leads(1, email_prefix="mine")
