@@ -254,13 +254,8 @@ class CrmLead(models.Model):
         if emails:
             for partner in Partner.search([("email_normalized", "in", emails)], order="is_company desc, id"):
                 matching.setdefault(partner.email_normalized, partner)
-        partner_by_lead = {}
-        to_create = self.browse()
-        for lead in todo:
-            if lead.email_normalized in matching:
-                partner_by_lead[lead] = matching[lead.email_normalized]
-            else:
-                to_create |= lead
+        partner_by_lead = {lead: matching[lead.email_normalized] for lead in todo if lead.email_normalized in matching}
+        to_create = todo.filtered(lambda lead: lead not in partner_by_lead)
         # companies first, then their contacts (stock `_create_customer`)
         with_company = to_create.filtered("partner_name")
         companies = Partner.create(

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from .common import CanvasCommon
@@ -26,7 +26,7 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(self.reason_expensive.retarget_days, 180)
         self.assertEqual(self.reason_dnc.contact_policy, "do_not_contact")
         self.assertTrue(self.reason_dnc.note_required)
-        with self.assertRaisesRegex(Exception, "number of days"):
+        with self.assertRaisesRegex(ValidationError, "number of days"):
             self.env["crm.lost.reason"].create({"name": "Bad", "contact_policy": "retarget"})
 
     @users("canvas_rep")
