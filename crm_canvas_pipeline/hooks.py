@@ -13,6 +13,33 @@ from odoo.tools import SQL
 BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
 
 
+def pre_init_hook(env):
+    """Fill the next-action mirror of existing leads in SQL before the ORM
+    sees the new columns: it would otherwise compute them lead by lead.
+    The next action is the earliest open activity (deadline, then id)."""
+    env.cr.execute(
+        """ALTER TABLE crm_lead
+               ADD COLUMN IF NOT EXISTS next_activity_id integer,
+               ADD COLUMN IF NOT EXISTS next_action_type_id integer,
+               ADD COLUMN IF NOT EXISTS next_action_date date,
+               ADD COLUMN IF NOT EXISTS next_action_summary varchar,
+               ADD COLUMN IF NOT EXISTS next_action_user_id integer"""
+    )
+    env.cr.execute(
+        """UPDATE crm_lead lead
+              SET next_activity_id = first.id,
+                  next_action_type_id = first.activity_type_id,
+                  next_action_date = first.date_deadline,
+                  next_action_summary = first.summary,
+                  next_action_user_id = first.user_id
+             FROM (SELECT DISTINCT ON (res_id) res_id, id, activity_type_id, date_deadline, summary, user_id
+                     FROM mail_activity
+                    WHERE res_model = 'crm.lead' AND active
+                 ORDER BY res_id, date_deadline, id) AS first
+            WHERE first.res_id = lead.id"""
+    )
+
+
 def post_init_hook(env):
     """Turn on the Leads (Iniciativas) feature and put existing leads in
     initiative stages.

@@ -1,3 +1,5 @@
+from . import calendar_event
+from . import crm_tag
 from . import crm_team
 from . import crm_stage
 from . import crm_lost_reason

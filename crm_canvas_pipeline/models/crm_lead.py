@@ -6,14 +6,20 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import str2bool
+from odoo.tools import SQL, str2bool
 from odoo.tools.mail import parse_contact_from_email
 from odoo.tools.safe_eval import safe_eval
 
 from .crm_lost_reason import KEEP_ACTIVITIES_PARAM
-from .res_config_settings import FORBID_BACK_PARAM, FORBID_SKIP_PARAM, MANAGER_BYPASS_PARAM
+from .res_config_settings import (
+    FORBID_BACK_PARAM,
+    FORBID_SKIP_PARAM,
+    MANAGER_BYPASS_PARAM,
+    ROTTING_FROM_ACTIVITY_PARAM,
+)
 
 STAGE_KINDS = ("lead", "opportunity")
+NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
 
 
 def _kind_of(lead_type):
@@ -53,6 +59,71 @@ class CrmLead(models.Model):
         "'|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]"
     )
     use_initiative_stages = fields.Boolean(related="team_id.use_initiative_stages")
+    # archived tags stay on the leads that carry them (pickers hide them)
+    tag_ids = fields.Many2many(context={"active_test": False})
+
+    # next action: a stored mirror of the earliest open activity (mail.activity
+    # stays the truth); its state is computed from the date where it is read
+    next_activity_id = fields.Many2one(
+        "mail.activity",
+        "Next activity",
+        compute="_compute_next_activity_id",
+        store=True,
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+    )
+    next_action_type_id = fields.Many2one(
+        "mail.activity.type",
+        "Next action",
+        compute="_compute_next_action",
+        inverse="_inverse_next_action",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        copy=False,
+        domain="['|', ('res_model', '=', False), ('res_model', '=', 'crm.lead')]",
+    )
+    next_action_date = fields.Date(
+        "Next action date",
+        compute="_compute_next_action",
+        inverse="_inverse_next_action",
+        store=True,
+        readonly=False,
+        index=True,
+        copy=False,
+    )
+    next_action_summary = fields.Char(
+        "Next action summary",
+        compute="_compute_next_action",
+        inverse="_inverse_next_action",
+        store=True,
+        readonly=False,
+        copy=False,
+    )
+    next_action_user_id = fields.Many2one(
+        "res.users",
+        "Next action assignee",
+        compute="_compute_next_action",
+        inverse="_inverse_next_action",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        copy=False,
+        domain="[('share', '=', False)]",
+    )
+    next_action_icon = fields.Char(related="next_action_type_id.icon", string="Next action icon")
+    next_action_state = fields.Selection(
+        [("overdue", "Overdue"), ("today", "Today"), ("planned", "Planned"), ("none", "No next action")],
+        "Next action state",
+        compute="_compute_next_action_state",
+        search="_search_next_action_state",
+    )
+    canvas_last_touch = fields.Datetime(
+        "Last touch",
+        compute="_compute_canvas_last_touch",
+        help="The last stage change, done activity or logged note.",
+    )
 
     # lost archive
     contact_policy = fields.Selection(
@@ -82,6 +153,238 @@ class CrmLead(models.Model):
     # stage rules
     canvas_stage_guidance = fields.Html(related="stage_id.guidance", string="Stage guidance")
     canvas_next_stage_needs = fields.Char("Next stage needs", compute="_compute_canvas_next_stage_needs")
+
+    # ------------------------------------------------------------
+    # NEXT ACTION
+    # ------------------------------------------------------------
+
+    @api.depends("activity_ids.active", "activity_ids.date_deadline")
+    def _compute_next_activity_id(self):
+        for lead in self:
+            open_activities = lead.activity_ids.filtered("active")
+            lead.next_activity_id = (
+                min(open_activities, key=lambda activity: (activity.date_deadline, activity.id))
+                if open_activities
+                else False
+            )
+
+    @api.depends(
+        "next_activity_id.activity_type_id",
+        "next_activity_id.date_deadline",
+        "next_activity_id.summary",
+        "next_activity_id.user_id",
+    )
+    def _compute_next_action(self):
+        for lead in self:
+            activity = lead.next_activity_id
+            lead.next_action_type_id = activity.activity_type_id
+            lead.next_action_date = activity.date_deadline
+            lead.next_action_summary = activity.summary
+            lead.next_action_user_id = activity.user_id
+
+    def _inverse_next_action(self):
+        """Editing the next action on the lead edits its activity, or plans
+        one: the lead only mirrors mail.activity. Identical changes are
+        written once, new activities created in one call."""
+        changes = defaultdict(lambda: self.env["mail.activity"])
+        to_create = []
+        for lead in self:
+            activity = lead.next_activity_id
+            if activity:
+                if not lead.next_action_date:
+                    raise UserError(
+                        self.env._(
+                            "%(name)s: to drop its next action, mark the activity done or cancel it.",
+                            name=lead.display_name,
+                        )
+                    )
+                vals = {}
+                if lead.next_action_type_id and lead.next_action_type_id != activity.activity_type_id:
+                    vals["activity_type_id"] = lead.next_action_type_id.id
+                if lead.next_action_date != activity.date_deadline:
+                    vals["date_deadline"] = lead.next_action_date
+                if (lead.next_action_summary or False) != (activity.summary or False):
+                    vals["summary"] = lead.next_action_summary
+                if lead.next_action_user_id and lead.next_action_user_id != activity.user_id:
+                    vals["user_id"] = lead.next_action_user_id.id
+                if vals:
+                    changes[tuple(sorted(vals.items()))] |= activity
+            elif lead.next_action_type_id or lead.next_action_date or lead.next_action_summary:
+                activity_type = lead.next_action_type_id or self.env["mail.activity"]._default_activity_type_for_model(
+                    "crm.lead"
+                )
+                to_create.append(
+                    {
+                        "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                        "res_id": lead.id,
+                        "activity_type_id": activity_type.id,
+                        "date_deadline": lead.next_action_date or activity_type._get_date_deadline(),
+                        "summary": lead.next_action_summary or activity_type.summary,
+                        "user_id": (lead.next_action_user_id or lead.user_id or self.env.user).id,
+                    }
+                )
+        for vals, activities in changes.items():
+            activities.write(dict(vals))
+        if to_create:
+            self.env["mail.activity"].create(to_create)
+
+    def _canvas_refresh_next_action(self, fnames):
+        """The ORM protects written fields from their own recompute: once a
+        write or create that edited the next action is over, read it back
+        from the activity it planned (its assignee, its type's defaults)."""
+        if any(fname in NEXT_ACTION_FIELDS for fname in fnames):
+            for fname in NEXT_ACTION_FIELDS:
+                self.env.add_to_compute(self._fields[fname], self)
+
+    @api.depends("next_action_date")
+    @api.depends_context("tz")
+    def _compute_next_action_state(self):
+        today = fields.Date.context_today(self)
+        for lead in self:
+            date = lead.next_action_date
+            if not date:
+                lead.next_action_state = "none"
+            elif date < today:
+                lead.next_action_state = "overdue"
+            elif date == today:
+                lead.next_action_state = "today"
+            else:
+                lead.next_action_state = "planned"
+
+    def _search_next_action_state(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        by_state = {
+            "overdue": Domain("next_action_date", "<", today),
+            "today": Domain("next_action_date", "=", today),
+            "planned": Domain("next_action_date", ">", today),
+            "none": Domain("next_action_date", "=", False),
+        }
+        domain = Domain.OR(by_state[state] for state in value if state in by_state)
+        return ~domain if operator == "not in" else domain
+
+    def _canvas_schedule_action(self, xmlid):
+        self.ensure_one()
+        # planning on a lead is editing it: no write access, no activity
+        self.check_access("write")
+        if self.contact_policy == "do_not_contact":
+            raise UserError(
+                self.env._(
+                    "%(name)s asked not to be contacted again: no call, meeting or task can be planned.",
+                    name=self.display_name,
+                )
+            )
+        activity_type = self.env.ref(xmlid, raise_if_not_found=False)
+        return {
+            "type": "ir.actions.act_window",
+            "name": activity_type.name if activity_type else self.env._("Schedule an activity"),
+            "res_model": "mail.activity.schedule",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_id": self.id,
+                "active_ids": self.ids,
+                "default_res_model": self._name,
+                "default_activity_type_id": activity_type.id if activity_type else False,
+                "default_activity_user_id": (self.user_id or self.env.user).id,
+            },
+        }
+
+    def action_canvas_schedule_call(self):
+        return self._canvas_schedule_action("mail.mail_activity_data_call")
+
+    def action_canvas_schedule_task(self):
+        return self._canvas_schedule_action("mail.mail_activity_data_todo")
+
+    def action_canvas_schedule_meeting(self):
+        self._canvas_schedule_action("mail.mail_activity_data_meeting")
+        return self.action_schedule_meeting()
+
+    def action_schedule_meeting(self, smart_calendar=True):
+        """Initiatives of a canvas team get meetings too: the calendar links
+        them as it links opportunities."""
+        action = super().action_schedule_meeting(smart_calendar=smart_calendar)
+        if self.type == "lead" and self.use_initiative_stages:
+            action["context"] = dict(
+                action["context"], search_default_opportunity_id=self.id, default_opportunity_id=self.id
+            )
+        return action
+
+    # ------------------------------------------------------------
+    # ROTTING FROM THE LAST TOUCH
+    # ------------------------------------------------------------
+
+    def _canvas_rotting_from_activity(self):
+        return str2bool(self.env["ir.config_parameter"].sudo().get_param(ROTTING_FROM_ACTIVITY_PARAM, "False"))
+
+    def _canvas_touch_dates(self):
+        """{lead id: date of its last done activity or logged note}, one query."""
+        if not self.ids:
+            return {}
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        self.env["mail.message"].flush_model(["model", "res_id", "date", "mail_activity_type_id", "subtype_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT res_id, MAX(date) FROM mail_message
+                    WHERE model = 'crm.lead' AND res_id = ANY(%(ids)s)
+                      AND (mail_activity_type_id IS NOT NULL OR (message_type = 'comment' AND subtype_id = %(note)s))
+                 GROUP BY res_id""",
+                ids=list(self.ids),
+                note=note,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.depends("date_last_stage_update")
+    def _compute_canvas_last_touch(self):
+        touches = self.filtered("id")._canvas_touch_dates()
+        for lead in self:
+            dates = [d for d in (lead.date_last_stage_update, touches.get(lead.id)) if d]
+            lead.canvas_last_touch = max(dates) if dates else False
+
+    def _compute_rotting(self):
+        super()._compute_rotting()
+        if not self._canvas_rotting_from_activity():
+            return
+        rotting = self.filtered("is_rotting")
+        touches = rotting.filtered("id")._canvas_touch_dates()
+        now = self.env.cr.now()
+        for lead in rotting:
+            touch = touches.get(lead.id)
+            if not touch or not lead.date_last_stage_update or touch <= lead.date_last_stage_update:
+                continue
+            if touch + timedelta(days=lead.stage_id.rotting_threshold_days) >= now:
+                lead.is_rotting = False
+                lead.rotting_days = 0
+            else:
+                lead.rotting_days = (now - touch).days
+
+    def _search_is_rotting(self, operator, value):
+        domain = super()._search_is_rotting(operator, value)
+        if not self._canvas_rotting_from_activity():
+            return domain
+        # a done activity or a note since the stage's limit un-rots the lead
+        self.env["crm.stage"].flush_model(["rotting_threshold_days"])
+        self.flush_model(["stage_id", "date_last_stage_update"])
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        touched = SQL(
+            """SELECT lead.id FROM crm_lead lead
+                 JOIN crm_stage stage ON stage.id = lead.stage_id
+                WHERE stage.rotting_threshold_days > 0 AND EXISTS (
+                    SELECT 1 FROM mail_message msg
+                     WHERE msg.model = 'crm.lead' AND msg.res_id = lead.id
+                       AND (msg.mail_activity_type_id IS NOT NULL
+                            OR (msg.message_type = 'comment' AND msg.subtype_id = %(note)s))
+                       AND msg.date + stage.rotting_threshold_days * interval '1 day' >= %(now)s)""",
+            note=note,
+            now=self.env.cr.now(),
+        )
+        fresh = Domain("id", "in", touched)
+        # the ORM hands boolean searches over as "in [True]" / "not in [True]"
+        return Domain(domain) & ~fresh if operator == "in" else Domain(domain) | fresh
 
     # ------------------------------------------------------------
     # STAGES OF THE RIGHT KIND
@@ -202,6 +505,7 @@ class CrmLead(models.Model):
                 if stage.sudo().required_field_ids or stage.requires_next_action:
                     created._canvas_check_stage_rules(stage, {}, moving=False)
         leads._canvas_flag_returning_prospects()
+        leads._canvas_refresh_next_action({fname for vals in vals_list for fname in vals})
         return leads
 
     def write(self, vals):
@@ -236,6 +540,7 @@ class CrmLead(models.Model):
             leads._canvas_log_conversion(stage)
         if bypassed:
             self._canvas_log_bypass(stage, bypassed)
+        self._canvas_refresh_next_action(vals)
         return result
 
     def _canvas_assign_customers(self):
@@ -429,7 +734,7 @@ class CrmLead(models.Model):
                 self.env._("Lost: these open activities were cancelled."),
                 items,
             )
-        activities.unlink()
+        activities.with_context(canvas_skip_next_action_rule=True).unlink()
         self.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def _canvas_record_restores(self):
@@ -583,7 +888,7 @@ class CrmLead(models.Model):
             for lead in self:
                 if not lead[field.name]:
                     problems[lead].append(label)
-        if stage.requires_next_action:
+        if stage.requires_next_action and not any(_is_set(vals.get(fname)) for fname in NEXT_ACTION_FIELDS):
             planned = {
                 res_id
                 for (res_id,) in self.env["mail.activity"]
@@ -666,7 +971,7 @@ class CrmLead(models.Model):
         }
         self.browse(list(bodies))._message_log_batch(bodies=bodies)
 
-    @api.depends("stage_id", "team_id", "type")
+    @api.depends("stage_id", "team_id", "type", "next_activity_id")
     @api.depends_context("uid")
     def _compute_canvas_next_stage_needs(self):
         orders = {}
@@ -686,7 +991,7 @@ class CrmLead(models.Model):
                 for field in following.sudo().required_field_ids
                 if field.name in self._fields and not lead[field.name]
             ]
-            if following.requires_next_action and not lead.activity_ids:
+            if following.requires_next_action and not lead.next_activity_id:
                 needs.append(self.env._("a next action"))
             if needs:
                 lead.canvas_next_stage_needs = self.env._(

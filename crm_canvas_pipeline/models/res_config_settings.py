@@ -3,6 +3,8 @@ from odoo import fields, models
 FORBID_SKIP_PARAM = "crm_canvas_pipeline.forbid_skip"
 FORBID_BACK_PARAM = "crm_canvas_pipeline.forbid_back"
 MANAGER_BYPASS_PARAM = "crm_canvas_pipeline.manager_bypass"
+REQUIRE_NEXT_ACTION_PARAM = "crm_canvas_pipeline.require_next_action"
+ROTTING_FROM_ACTIVITY_PARAM = "crm_canvas_pipeline.rotting_from_activity"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -33,4 +35,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=MANAGER_BYPASS_PARAM,
         help="Sales managers may skip stages or move back; each bypass is logged in the chatter. Required fields "
         "still apply.",
+    )
+    canvas_require_next_action = fields.Boolean(
+        "Open opportunities need a next action",
+        config_parameter=REQUIRE_NEXT_ACTION_PARAM,
+        help="Completing or cancelling the last open activity of an open opportunity asks for the next one.",
+    )
+    canvas_rotting_from_activity = fields.Boolean(
+        "Rotting counts from the last activity",
+        config_parameter=ROTTING_FROM_ACTIVITY_PARAM,
+        help="A done activity or a logged note resets the days an opportunity has been rotting in its stage.",
     )

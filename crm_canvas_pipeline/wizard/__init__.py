@@ -1,2 +1,3 @@
 from . import crm_lead_lost
 from . import crm_lead_reactivate
+from . import crm_lead_tag_update
