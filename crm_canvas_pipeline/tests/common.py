@@ -77,8 +77,9 @@ class CanvasCommon(TransactionCase):
     def assertCanvasInvariants(self):
         """What must hold after any scenario, whoever did what: every lost
         lead has its loss row; no record sits in a stage of the wrong kind;
-        a do-not-contact lead has no open activity and its email and phone
-        are on the blacklists."""
+        the next action mirrors the earliest open activity; a do-not-contact
+        lead has no open activity and its email and phone are on the
+        blacklists."""
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         lost = Lead.search([("won_status", "=", "lost")])
         self.assertFalse(lost.filtered(lambda lead: not lead.loss_ids), "lost leads without a loss row")
@@ -89,6 +90,20 @@ class CanvasCommon(TransactionCase):
             )
         )
         self.assertFalse(wrong_kind, "records in a stage of the wrong kind")
+        # the next action of every lead is its earliest open activity
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT lead.id FROM crm_lead lead
+            LEFT JOIN LATERAL (SELECT id, activity_type_id, date_deadline, summary, user_id FROM mail_activity
+                                WHERE res_model = 'crm.lead' AND res_id = lead.id AND active
+                             ORDER BY date_deadline, id LIMIT 1) first ON TRUE
+                WHERE lead.next_activity_id IS DISTINCT FROM first.id
+                   OR lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
+                   OR lead.next_action_date IS DISTINCT FROM first.date_deadline
+                   OR COALESCE(lead.next_action_summary, '') IS DISTINCT FROM COALESCE(first.summary, '')
+                   OR lead.next_action_user_id IS DISTINCT FROM first.user_id"""
+        )
+        self.assertFalse(self.env.cr.fetchall(), "leads whose next action is not their earliest open activity")
         do_not_contact = Lead.search([("contact_policy", "=", "do_not_contact")])
         self.assertFalse(do_not_contact.activity_ids, "do-not-contact leads with open activities")
         emails = set(self.env["mail.blacklist"].sudo().search([]).mapped("email"))

@@ -73,6 +73,7 @@ class TestNextAction(CanvasCommon):
         later.action_cancel()
         self.assertMirrors(lead, self.env["mail.activity"])
         self.assertEqual(lead.next_action_state, "none")
+        self.assertCanvasInvariants()
 
     def test_mirror_of_another_users_activity_on_a_readable_lead(self):
         """The rep who sees all leads reads the next action that another
@@ -110,6 +111,25 @@ class TestNextAction(CanvasCommon):
             lead.next_action_date = False
         self.assertEqual(activity.date_deadline, tomorrow + timedelta(days=3))
 
+    @users("canvas_rep")
+    def test_quick_create_with_a_next_action(self):
+        """Quick create on a Canvas column plans the next action at once,
+        and counts for a stage that requires one."""
+        self.stage_lead_new.requires_next_action = True
+        form = Form(
+            self.env["crm.lead"].with_context(default_type="lead", default_team_id=self.team_a.id),
+            view="crm.quick_create_opportunity_form",
+        )
+        form.name = "Fair visitor"
+        form.next_action_type_id = self.call
+        form.next_action_date = self.today + timedelta(days=2)
+        lead = form.save()
+        self.assertEqual(lead.stage_id, self.stage_lead_new)
+        self.assertEqual(lead.activity_ids.activity_type_id, self.call)
+        self.assertEqual(lead.next_action_date, self.today + timedelta(days=2))
+        with self.assertRaisesRegex(UserError, "a next action"):
+            self.env["crm.lead"].create({"name": "Nothing planned", "type": "lead", "team_id": self.team_a.id})
+
     def test_mass_edit_plans_in_one_go(self):
         leads = self._leads(4)
         planned = leads[:2]
@@ -120,6 +140,7 @@ class TestNextAction(CanvasCommon):
         self.assertEqual(set(leads.mapped("next_action_date")), {friday})
         self.assertEqual(len(leads.activity_ids), 4, "one activity each: the planned ones moved, two created")
         self.assertEqual(set(leads.activity_ids.mapped("date_deadline")), {friday})
+        self.assertCanvasInvariants()
 
     def test_states_at_the_edges_of_the_users_day(self):
         """Mexico City is UTC-6: at 05:30 UTC it is still yesterday there."""
@@ -212,6 +233,9 @@ class TestNextAction(CanvasCommon):
         )
         self.assertEqual(event.opportunity_id, lead)
         self.assertIn(event, lead.calendar_event_ids)
+        # the meeting is the initiative's next action (the call was planned first)
+        self.assertIn(event, lead.activity_ids.calendar_event_id)
+        self.assertCanvasInvariants()
 
     def test_a_rep_cannot_plan_on_a_lead_they_cannot_write(self):
         other = self._leads(1, team=self.team_b, user=self.user_rep_all)
@@ -351,6 +375,7 @@ class TestNextAction(CanvasCommon):
             counts[size] = self._our_queries(lambda activities=activities: activities.action_feedback())
             self.assertFalse(leads.filtered("next_action_date"), "every next action is gone")
         self.assertLessEqual(counts[1000], counts[100] + (1000 - 100) // UPDATE_BATCH_SIZE)
+        self.assertCanvasInvariants()
 
     def test_batch_activity_changes_cost_a_constant(self):
         """Archiving, rescheduling and deleting activities in batch: the
