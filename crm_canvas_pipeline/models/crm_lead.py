@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from markupsafe import Markup
 
@@ -19,6 +19,17 @@ from .res_config_settings import (
 )
 
 STAGE_KINDS = ("lead", "opportunity")
+CANVAS_INPUT_FIELDS = frozenset(
+    {
+        "contact_policy",
+        "retarget_date",
+        "next_action_type_id",
+        "next_action_date",
+        "next_action_summary",
+        "next_action_user_id",
+        "stage_id",
+    }
+)
 NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
 
 
@@ -42,6 +53,53 @@ def _is_set(value):
                 ids.discard(command[1])
         return bool(ids)
     return bool(value)
+
+
+def check_input(model, fnames, vals_list):
+    """Values of the module's own fields, whoever sends them (RPC, import):
+    a clear error for a wrong type, an unknown choice, a date that is no
+    date or a record that does not exist, instead of a database error.
+    Records are checked in one query per model."""
+    wanted = defaultdict(set)
+    for vals in vals_list:
+        for fname in fnames.intersection(vals):
+            field, value = model._fields[fname], vals[fname]
+            if value is False or value is None:
+                if field.required:
+                    _raise_invalid(model, field, value)
+                continue
+            valid = True
+            if field.type == "selection":
+                valid = isinstance(value, str) and value in dict(field._description_selection(model.env))
+            elif field.type == "date":
+                try:
+                    valid = isinstance(value, (str, date)) and bool(fields.Date.to_date(value))
+                except (ValueError, TypeError):
+                    valid = False
+            elif field.type in ("char", "html", "text"):
+                valid = isinstance(value, str) and "\x00" not in value
+            elif field.type == "many2one":
+                valid = type(value) is int and 0 < value < 2**31
+                if valid:
+                    wanted[field].add(value)
+            if not valid:
+                _raise_invalid(model, field, value)
+    for field, ids in wanted.items():
+        found = set(model.env[field.comodel_name].sudo().with_context(active_test=False).browse(ids).exists().ids)
+        missing = ids - found
+        if missing:
+            _raise_invalid(model, field, min(missing))
+
+
+def _raise_invalid(model, field, value):
+    shown = repr(value)
+    raise ValidationError(
+        model.env._(
+            "“%(value)s” is not a valid value for %(field)s.",
+            value=shown if len(shown) <= 40 else shown[:37] + "...",
+            field=field._description_string(model.env),
+        )
+    )
 
 
 def _stage_kind_for(lead):
@@ -241,12 +299,12 @@ class CrmLead(models.Model):
     def _compute_next_action_state(self):
         today = fields.Date.context_today(self)
         for lead in self:
-            date = lead.next_action_date
-            if not date:
+            deadline = lead.next_action_date
+            if not deadline:
                 lead.next_action_state = "none"
-            elif date < today:
+            elif deadline < today:
                 lead.next_action_state = "overdue"
-            elif date == today:
+            elif deadline == today:
                 lead.next_action_state = "today"
             else:
                 lead.next_action_state = "planned"
@@ -265,7 +323,8 @@ class CrmLead(models.Model):
         return ~domain if operator == "not in" else domain
 
     def _canvas_schedule_action(self, xmlid):
-        self.ensure_one()
+        if len(self) != 1:
+            raise UserError(self.env._("Plan the next action of one lead at a time."))
         # planning on a lead is editing it: no write access, no activity
         self.check_access("write")
         if self.contact_policy == "do_not_contact":
@@ -485,9 +544,21 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._canvas_check_input(vals_list)
+        # the next action is planned once the leads exist with their
+        # followers: an activity created inside the ORM's create subscribes
+        # its assignee before mail.thread does, and both would insert them
+        vals_list = [dict(vals) for vals in vals_list]
+        next_actions = [{fname: vals.pop(fname) for fname in NEXT_ACTION_FIELDS if fname in vals} for vals in vals_list]
         # the kind check waits until initiatives created in a pipeline stage
         # are promoted below
         leads = super(CrmLead, self.with_context(canvas_promoting=True)).create(vals_list).with_env(self.env)
+        planned = defaultdict(list)
+        for lead, values in zip(leads, next_actions, strict=True):
+            if any(values.values()):
+                planned[tuple(sorted(values.items()))].append(lead.id)
+        for values, lead_ids in planned.items():
+            self.browse(lead_ids).write(dict(values))
         # created straight into a pipeline stage (quick create in a Canvas
         # column, import): an opportunity from the start
         promoted = leads.filtered(
@@ -504,11 +575,14 @@ class CrmLead(models.Model):
             for stage, created in leads.grouped("stage_id").items():
                 if stage.sudo().required_field_ids or stage.requires_next_action:
                     created._canvas_check_stage_rules(stage, {}, moving=False)
+        leads.filtered(lambda lead: lead.contact_policy == "do_not_contact")._canvas_set_do_not_contact()
         leads._canvas_flag_returning_prospects()
-        leads._canvas_refresh_next_action({fname for vals in vals_list for fname in vals})
         return leads
 
     def write(self, vals):
+        self._canvas_check_input([vals])
+        if "contact_policy" in vals and not self.env.context.get("canvas_contact_policy"):
+            return self._canvas_write_contact_policy(vals)
         stage = self.env["crm.stage"].browse(vals["stage_id"]) if vals.get("stage_id") else None
         bypassed = {}
         if stage and not self.env.context.get("canvas_skip_stage_rules"):
@@ -541,6 +615,28 @@ class CrmLead(models.Model):
         if bypassed:
             self._canvas_log_bypass(stage, bypassed)
         self._canvas_refresh_next_action(vals)
+        return result
+
+    @api.model
+    def _canvas_check_input(self, vals_list):
+        check_input(self, CANVAS_INPUT_FIELDS, vals_list)
+
+    def _canvas_write_contact_policy(self, vals):
+        """A contact policy written directly (form, import, mass edit, RPC)
+        means what the buttons mean: do-not-contact puts the prospect on the
+        blacklists and cancels their activities; only a sales manager lifts
+        it."""
+        policy = vals["contact_policy"]
+        lifting = self.filtered(lambda lead: lead.contact_policy == "do_not_contact" and policy != "do_not_contact")
+        if lifting:
+            lifting.action_canvas_allow_contact()  # checks the manager
+        entering = self.browse()
+        if policy == "do_not_contact":
+            entering = self.filtered(lambda lead: lead.contact_policy != "do_not_contact")
+        result = self.with_context(canvas_contact_policy=True).write(vals)
+        if entering:
+            entering._canvas_set_do_not_contact()
+            entering._canvas_cancel_activities()
         return result
 
     def _canvas_assign_customers(self):
@@ -691,7 +787,9 @@ class CrmLead(models.Model):
             if policy == "do_not_contact":
                 leads._canvas_set_do_not_contact()
             else:
-                leads.write({"contact_policy": "retarget", "retarget_date": retarget_date})
+                leads.with_context(canvas_contact_policy=True).write(
+                    {"contact_policy": "retarget", "retarget_date": retarget_date}
+                )
         if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
             self._canvas_cancel_activities()
 
@@ -699,7 +797,9 @@ class CrmLead(models.Model):
         """Honour a prospect's wish not to be contacted: the lead says so and
         its email and phone go to the blacklists (done by the system: reps
         have no rights on them)."""
-        self.write({"contact_policy": "do_not_contact", "retarget_date": False})
+        self.with_context(canvas_contact_policy=True).write(
+            {"contact_policy": "do_not_contact", "retarget_date": False}
+        )
         emails = {lead.email_normalized for lead in self if lead.email_normalized}
         if emails:
             Blacklist = self.env["mail.blacklist"].sudo().with_context(active_test=False)
@@ -820,7 +920,7 @@ class CrmLead(models.Model):
         contacted again. Removes them from the blacklists; logged."""
         self._canvas_check_manager()
         leads = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
-        leads.write({"contact_policy": "allowed"})
+        leads.with_context(canvas_contact_policy=True).write({"contact_policy": "allowed"})
         for email in {lead.email_normalized for lead in leads if lead.email_normalized}:
             self.env["mail.blacklist"].sudo()._remove(email)
         phones = list({lead.phone_sanitized for lead in leads if lead.phone_sanitized})

@@ -2,11 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty, str2bool
 
+from ..models.crm_lead import check_input
 from ..models.crm_lost_reason import CONTACT_POLICIES
 
 REASON_OPTIONAL_PARAM = "crm_canvas_pipeline.loss_reason_optional"
 # how strict a policy is: the rep may tighten the reason's policy, never loosen it
 STRICTNESS = {"none": 0, "retarget": 1, "do_not_contact": 2}
+WIZARD_INPUT_FIELDS = frozenset({"contact_policy", "lost_reason_id", "lost_feedback"})
 
 
 class CrmLeadLost(models.TransientModel):
@@ -22,6 +24,15 @@ class CrmLeadLost(models.TransientModel):
     )
     reason_policy = fields.Selection(related="lost_reason_id.contact_policy", string="Policy of the reason")
     note_required = fields.Boolean(related="lost_reason_id.note_required")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, WIZARD_INPUT_FIELDS, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_input(self, WIZARD_INPUT_FIELDS, [vals])
+        return super().write(vals)
 
     @api.depends("lost_reason_id")
     def _compute_contact_policy(self):

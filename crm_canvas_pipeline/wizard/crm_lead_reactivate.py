@@ -49,11 +49,19 @@ class CrmLeadReactivate(models.TransientModel):
         if self.stage_id:
             leads.write({"stage_id": self.stage_id.id})
         if self.activity_type_id:
-            for lead in leads:
-                lead.activity_schedule(
-                    activity_type_id=self.activity_type_id.id,
-                    date_deadline=self.activity_date,
-                    summary=self.activity_summary,
-                    user_id=(self.user_id or lead.user_id or self.env.user).id,
-                )
+            # one create for the whole selection
+            model_id = self.env["ir.model"]._get_id("crm.lead")
+            self.env["mail.activity"].create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": self.activity_type_id.id,
+                        "date_deadline": self.activity_date or fields.Date.context_today(self),
+                        "summary": self.activity_summary,
+                        "user_id": (self.user_id or lead.user_id or self.env.user).id,
+                    }
+                    for lead in leads
+                ]
+            )
         return {"type": "ir.actions.act_window_close"}

@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.crm_lead import check_input
+
 
 class CrmLeadTagUpdate(models.TransientModel):
     _name = "crm.lead.tag.update"
@@ -20,6 +22,15 @@ class CrmLeadTagUpdate(models.TransientModel):
         ):
             result["lead_ids"] = [Command.set(self.env.context.get("active_ids", []))]
         return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, frozenset({"mode"}), vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_input(self, frozenset({"mode"}), [vals])
+        return super().write(vals)
 
     def action_apply(self):
         """Add or remove the tags on every selected lead, leaving their other
