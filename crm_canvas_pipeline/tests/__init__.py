@@ -4,3 +4,5 @@ from . import test_lost_archive
 from . import test_stage_rules
 from . import test_next_action
 from . import test_tags
+from . import test_access
+from . import test_rpc_fuzz

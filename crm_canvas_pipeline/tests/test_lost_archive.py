@@ -117,6 +117,33 @@ class TestLostArchive(CanvasCommon):
         self.assertFalse(lead.is_blacklisted)
         self.assertIn("Contact allowed again", lead.message_ids[0].body)
 
+    def test_do_not_contact_written_directly_means_the_same(self):
+        """Form, mass edit, import or RPC: setting do-not-contact blacklists
+        the prospect and cancels their activities; a rep cannot lift it by
+        writing the field, a manager's write lifts it like the button."""
+        lead, imported = self._leads(2)
+        lead.activity_schedule("mail.mail_activity_data_call")
+        lead.with_user(self.user_rep).write({"contact_policy": "do_not_contact"})
+        self.assertTrue(lead.is_blacklisted)
+        self.assertFalse(lead.activity_ids)
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_rep).write({"contact_policy": "allowed"})
+        self.assertEqual(lead.contact_policy, "do_not_contact")
+        created = self.env["crm.lead"].create(
+            {
+                "name": "Imported wish",
+                "email_from": "imported.wish@canvas.example.com",
+                "contact_policy": "do_not_contact",
+            }
+        )
+        self.assertTrue(created.is_blacklisted)
+        self.assertCanvasInvariants()
+        lead.with_user(self.user_manager).write({"contact_policy": "allowed"})
+        self.assertFalse(lead.is_blacklisted)
+        self.assertIn("Contact allowed again", lead.message_ids[0].body)
+        self.assertFalse(imported.is_blacklisted)
+        self.assertCanvasInvariants()
+
     @users("canvas_rep")
     def test_loss_cancels_open_activities(self):
         lead = self._leads(1).with_env(self.env)

@@ -130,6 +130,26 @@ class TestNextAction(CanvasCommon):
         with self.assertRaisesRegex(UserError, "a next action"):
             self.env["crm.lead"].create({"name": "Nothing planned", "type": "lead", "team_id": self.team_a.id})
 
+    @users("canvas_rep")
+    def test_create_with_a_next_action_and_followers(self):
+        """With followers on (as in the web client), creating a lead with
+        its next action subscribes the assignee once."""
+        Lead = self.env["crm.lead"].with_context(tracking_disable=False)
+        leads = Lead.create(
+            [
+                {"name": "Tracked %s" % index, "team_id": self.team_a.id, "next_action_summary": "Hello", **values}
+                for index, values in enumerate(
+                    [{"next_action_date": self.today + timedelta(days=1)}, {"next_action_type_id": self.todo.id}, {}]
+                )
+            ]
+        )
+        self.assertEqual(leads[0].activity_ids.date_deadline, self.today + timedelta(days=1))
+        self.assertEqual(leads[1].activity_ids.activity_type_id, self.todo)
+        self.assertEqual(leads[2].activity_ids.summary, "Hello")
+        for lead in leads:
+            self.assertEqual(lead.message_partner_ids, self.user_rep.partner_id)
+        self.assertCanvasInvariants()
+
     def test_mass_edit_plans_in_one_go(self):
         leads = self._leads(4)
         planned = leads[:2]
