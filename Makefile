@@ -3,7 +3,7 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat lint i18n wheel venv pg-stop clean help
+.PHONY: run test test-compat lint i18n wheel screenshots venv pg-stop clean help
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
@@ -11,6 +11,7 @@ help:
 	@echo "make test-compat  Odoo's own crm tests with the module installed"
 	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
+	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
 	@echo "make wheel        build dist/odoo_addon_crm_canvas_pipeline-<version>-py3-none-any.whl"
 
 run:
@@ -43,6 +44,9 @@ clean: pg-stop
 
 i18n:
 	@scripts/i18n.sh
+
+screenshots:
+	@scripts/screenshots.sh
 
 # PEP 517 (whool, from the venv: no download). The wheel holds the files git
 # tracks in the addon folder.
