@@ -3,7 +3,7 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat lint i18n wheel screenshots venv pg-stop clean help
+.PHONY: run test test-compat lint i18n wheel screenshots readme venv pg-stop clean help
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
 	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
+	@echo "make readme       regenerate static/description/index.html from readme/*.md"
 	@echo "make wheel        build dist/odoo_addon_crm_canvas_pipeline-<version>-py3-none-any.whl"
 
 run:
@@ -47,6 +48,9 @@ i18n:
 
 screenshots:
 	@scripts/screenshots.sh
+
+readme: venv
+	.venv/bin/python scripts/gen_readme.py
 
 # PEP 517 (whool, from the venv: no download). The wheel holds the files git
 # tracks in the addon folder.
