@@ -3,14 +3,17 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat lint i18n venv pg-stop clean help
+.PHONY: run test test-compat lint i18n wheel screenshots readme venv pg-stop clean help
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
 	@echo "make test         the module's tests (odoo-bin then pytest) on a throwaway database"
 	@echo "make test-compat  Odoo's own crm tests with the module installed"
-	@echo "make lint         ruff and pylint-odoo"
+	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
+	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
+	@echo "make readme       regenerate static/description/index.html from readme/*.md"
+	@echo "make wheel        build dist/odoo_addon_crm_canvas_pipeline-<version>-py3-none-any.whl"
 
 run:
 	@scripts/run.sh
@@ -24,10 +27,15 @@ test-compat:
 venv:
 	@bash -c 'source scripts/lib.sh && ensure_venv'
 
-lint: venv
-	.venv/bin/ruff check .
-	.venv/bin/ruff format --check .
-	.venv/bin/pylint --rcfile=.pylintrc crm_canvas_pipeline
+# pre-commit (.pre-commit-config.yaml): ruff, pylint-odoo, OCA's module and
+# .po checks, prettier. It builds its hook envs in ~/.cache/pre-commit on the
+# first run; prettier comes from npm, pinned by package-lock.json.
+lint: venv node_modules/.installed
+	.venv/bin/pre-commit run --all-files --show-diff-on-failure
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 pg-stop:
 	@bash -c 'source scripts/lib.sh && pg_stop'
@@ -37,3 +45,15 @@ clean: pg-stop
 
 i18n:
 	@scripts/i18n.sh
+
+screenshots:
+	@scripts/screenshots.sh
+
+readme: venv
+	.venv/bin/python scripts/gen_readme.py
+
+# PEP 517 (whool, from the venv: no download). The wheel holds the files git
+# tracks in the addon folder.
+wheel: venv
+	.venv/bin/pip wheel -q --no-build-isolation --no-deps -w dist ./crm_canvas_pipeline
+	@ls dist/*.whl

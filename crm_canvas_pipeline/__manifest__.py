@@ -4,10 +4,16 @@
     "category": "Sales/CRM",
     "summary": "Run the commercial pipeline as one canvas: initiatives, opportunities, won and lost",
     "author": "crm_canvas_pipeline developers",
-    "maintainers": [],
+    "maintainers": ["crm-canvas-pipeline"],
     "website": "https://github.com/crm-canvas-pipeline/crm_canvas_pipeline",
     "license": "LGPL-3",
     "development_status": "Alpha",
+    "images": [
+        "static/description/canvas.png",
+        "static/description/lead_form_losses.png",
+        "static/description/stage_form_rules.png",
+        "static/description/lost_archive.png",
+    ],
     "depends": ["crm"],
     "data": [
         "security/crm_canvas_pipeline_security.xml",

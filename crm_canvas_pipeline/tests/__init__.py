@@ -6,3 +6,4 @@ from . import test_next_action
 from . import test_tags
 from . import test_access
 from . import test_rpc_fuzz
+from . import test_screenshots
