@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged, users
+from odoo.tests import Form, tagged, users
 
 from .common import CanvasCommon
 
@@ -40,6 +40,20 @@ class TestStageRules(CanvasCommon):
                 for index in range(count)
             ]
         )
+
+    def test_a_sales_manager_configures_rules(self):
+        """A sales manager without the Administration rights opens a stage
+        with required fields, picks another field and saves (the form reads
+        the fields' names)."""
+        manager = self.user_manager
+        self.assertFalse(manager.has_group("base.group_erp_manager"))
+        with Form(self.stage_opp_proposal.with_user(manager), view="crm.crm_stage_form") as form:
+            self.assertEqual(len(form.required_field_ids), 2)
+            form.required_field_ids.add(self.field_tags)
+        self.assertIn(self.field_tags, self.stage_opp_proposal.required_field_ids)
+        names = self.stage_opp_proposal.with_user(manager).read(["required_field_ids"])[0]["required_field_ids"]
+        self.assertEqual(len(names), 3)
+        self.assertTrue(self.field_tags.with_user(manager).display_name)
 
     def test_defaults_change_nothing(self):
         for name in ("forbid_skip", "forbid_back", "manager_bypass"):
