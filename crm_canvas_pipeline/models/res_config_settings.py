@@ -3,6 +3,7 @@ from odoo import fields, models
 FORBID_SKIP_PARAM = "crm_canvas_pipeline.forbid_skip"
 FORBID_BACK_PARAM = "crm_canvas_pipeline.forbid_back"
 MANAGER_BYPASS_PARAM = "crm_canvas_pipeline.manager_bypass"
+WON_NO_CUSTOMER_PARAM = "crm_canvas_pipeline.won_no_customer"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -33,4 +34,10 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=MANAGER_BYPASS_PARAM,
         help="Sales managers may skip stages or move back; each bypass is logged in the chatter. Required fields "
         "still apply.",
+    )
+    canvas_won_no_customer = fields.Boolean(
+        "Won without a customer",
+        config_parameter=WON_NO_CUSTOMER_PARAM,
+        help="By default, winning a lead or opportunity of a canvas team links its customer (an existing partner with "
+        "the same email or tax ID, else one created from its data) and marks it a customer.",
     )
