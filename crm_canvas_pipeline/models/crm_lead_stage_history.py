@@ -21,18 +21,18 @@ class CrmLeadStageHistory(models.Model):
         "crm.lead", index=True, ondelete="set null", readonly=True, context={"active_test": False}
     )
     lead_name = fields.Char("Lead name", readonly=True)
-    stage_id = fields.Many2one("crm.stage", index=True, ondelete="set null", readonly=True)
+    stage_id = fields.Many2one("crm.stage", ondelete="set null", readonly=True)
     stage_kind = fields.Selection(STAGE_KINDS, "Kind", readonly=True)
     lead_type = fields.Selection(STAGE_KINDS, "Type", readonly=True)
     date_in = fields.Datetime("Entered", required=True, index=True, readonly=True, default=fields.Datetime.now)
-    date_out = fields.Datetime("Left", index=True, readonly=True)
+    date_out = fields.Datetime("Left", readonly=True)
     duration_days = fields.Float(
         "Days in stage", readonly=True, aggregator="avg", help="Days between entering and leaving the stage."
     )
     moved_by_id = fields.Many2one("res.users", "Moved by", readonly=True, default=lambda self: self.env.user)
-    team_id = fields.Many2one("crm.team", "Sales team", index=True, readonly=True)
-    user_id = fields.Many2one("res.users", "Salesperson", index=True, readonly=True)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    team_id = fields.Many2one("crm.team", "Sales team", readonly=True)
+    user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     outcome = fields.Selection(OUTCOMES, readonly=True, help="How the lead closed, once it has.")
 
     _lead_open_idx = models.Index("(lead_id) WHERE date_out IS NULL")

@@ -183,3 +183,18 @@ class TestStageHistory(CanvasCommon):
         with self.assertQueryCount(canvas_rep=small + 1):
             many.write({"stage_id": self.stage_won.id})
         self.assertEqual(set(many.mapped("won_status")), {"won"})
+
+    @users("canvas_rep")
+    def test_days_in_current_stage(self):
+        lead = self._leads(1, email_prefix="days").with_env(self.env)
+        self.assertEqual(lead.canvas_days_in_stage, 0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET date_last_stage_update = now() AT TIME ZONE 'UTC' - interval '3 days 2 hours' "
+            "WHERE id = %s",
+            [lead.id],
+        )
+        lead.invalidate_recordset()
+        self.assertEqual(lead.canvas_days_in_stage, 3)
+        lead.write({"stage_id": self.stage_lead_contacted.id})
+        self.assertEqual(lead.canvas_days_in_stage, 0, "a move starts the count again")
