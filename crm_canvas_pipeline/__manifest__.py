@@ -29,8 +29,10 @@
         "views/crm_lead_loss_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_tag_views.xml",
+        "views/crm_lead_stage_history_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_canvas_pipeline_menus.xml",
+        "report/crm_lead_stage_report_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

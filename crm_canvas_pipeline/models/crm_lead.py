@@ -1,3 +1,4 @@
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -16,6 +17,7 @@ from .res_config_settings import (
     FORBID_SKIP_PARAM,
     MANAGER_BYPASS_PARAM,
     ROTTING_FROM_ACTIVITY_PARAM,
+    WON_NO_CUSTOMER_PARAM,
 )
 
 STAGE_KINDS = ("lead", "opportunity")
@@ -31,6 +33,8 @@ CANVAS_INPUT_FIELDS = frozenset(
     }
 )
 NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
+# writing these may change the stage of a record (stage recomputed on type or team)
+HISTORY_KEYS = {"stage_id", "type", "team_id"}
 
 
 def _kind_of(lead_type):
@@ -100,6 +104,11 @@ def _raise_invalid(model, field, value):
             field=field._description_string(model.env),
         )
     )
+
+
+def _normalize_vat(vat):
+    """A tax ID as compared: letters and digits, upper case."""
+    return re.sub(r"[^A-Za-z0-9]", "", vat or "").upper()
 
 
 def _stage_kind_for(lead):
@@ -577,12 +586,16 @@ class CrmLead(models.Model):
                     created._canvas_check_stage_rules(stage, {}, moving=False)
         leads.filtered(lambda lead: lead.contact_policy == "do_not_contact")._canvas_set_do_not_contact()
         leads._canvas_flag_returning_prospects()
+        leads._canvas_history_open(close=False)  # stage history (issue 7): the first stay
         return leads
 
     def write(self, vals):
         self._canvas_check_input([vals])
         if "contact_policy" in vals and not self.env.context.get("canvas_contact_policy"):
             return self._canvas_write_contact_policy(vals)
+        # stage history: rows for every stage change, written after the fact
+        if HISTORY_KEYS & vals.keys() and not self.env.context.get("canvas_history_written"):
+            return self._canvas_write_with_history(vals)
         stage = self.env["crm.stage"].browse(vals["stage_id"]) if vals.get("stage_id") else None
         bypassed = {}
         if stage and not self.env.context.get("canvas_skip_stage_rules"):
@@ -657,12 +670,14 @@ class CrmLead(models.Model):
                 matching.setdefault(partner.email_normalized, partner)
         partner_by_lead = {lead: matching[lead.email_normalized] for lead in todo if lead.email_normalized in matching}
         to_create = todo.filtered(lambda lead: lead not in partner_by_lead)
+        # issue 7: a company that has the lead's tax ID is its company, never a duplicate
+        company_by_vat = to_create._canvas_companies_by_vat()
         # companies first, then their contacts (stock `_create_customer`)
-        with_company = to_create.filtered("partner_name")
+        with_company = to_create.filtered(lambda lead: lead.partner_name and lead not in company_by_vat)
         companies = Partner.create(
             [lead._prepare_customer_values(lead.partner_name, is_company=True) for lead in with_company]
         )
-        company_by_lead = dict(zip(with_company, companies, strict=True))
+        company_by_lead = dict(zip(with_company, companies, strict=True)) | company_by_vat
         contact_leads, contact_vals = [], []
         for lead in to_create:
             contact_name = lead.contact_name or (
@@ -683,6 +698,7 @@ class CrmLead(models.Model):
         for lead, partner in partner_by_lead.items():
             lead.partner_id = partner
         self._canvas_follow_and_log(companies | contacts)
+        return companies | contacts
 
     def _canvas_follow_and_log(self, partners):
         """What mail.thread does when a partner is created, for a batch: the
@@ -737,6 +753,7 @@ class CrmLead(models.Model):
             lost._canvas_record_losses()
         if restored:
             restored._canvas_record_restores()
+        self._canvas_on_won_lost(old_status_by_lead, new_status_by_lead)  # issue 7: outcome, won customer
         return result
 
     def action_set_lost(self, **additional_values):
@@ -1097,3 +1114,199 @@ class CrmLead(models.Model):
                 lead.canvas_next_stage_needs = self.env._(
                     "To move to %(stage)s: %(needs)s", stage=following.display_name, needs=", ".join(needs)
                 )
+
+    # ------------------------------------------------------------
+    # WON CUSTOMERS AND STAGE HISTORY (issue 7)
+    # ------------------------------------------------------------
+
+    customer_vat = fields.Char(
+        "Tax ID",
+        help="The customer's tax ID: converting or winning links the company that has it instead of creating one.",
+    )
+    stage_history_ids = fields.One2many("crm.lead.stage.history", "lead_id", "Stage history", readonly=True)
+    canvas_days_in_stage = fields.Integer(
+        "Days in stage",
+        compute="_compute_canvas_days_in_stage",
+        help="Days since the record entered its current stage.",
+    )
+
+    @api.depends("date_last_stage_update")
+    def _compute_canvas_days_in_stage(self):
+        # stock's mail.tracking.duration.mixin measures the time in a stage from
+        # date_last_stage_update (rotting); the card shows the same figure
+        now = self.env.cr.now()
+        for lead in self:
+            since = lead.date_last_stage_update or lead.create_date
+            lead.canvas_days_in_stage = (now - since).days if since else 0
+
+    def _canvas_write_with_history(self, vals):
+        """Write `vals`, then give every record whose stage changed (by the
+        value written or by the stage recomputed after a type or team change)
+        a new history row. Nested writes are covered by the outer one."""
+        old_stages = {lead.id: lead.stage_id.id for lead in self}
+        result = self.with_context(canvas_history_written=True).write(vals)
+        self.filtered(lambda lead: lead.stage_id.id != old_stages[lead.id])._canvas_history_open()
+        return result
+
+    def _canvas_history_open(self, close=True):
+        """Close the open stays of these records and open one in their
+        current stage: one UPDATE and one INSERT for the whole batch."""
+        if not self:
+            return
+        now = self.env.cr.now()
+        History = self.env["crm.lead.stage.history"].sudo()
+        if close:
+            History.flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_lead_stage_history
+                       SET date_out = %(now)s,
+                           duration_days = EXTRACT(EPOCH FROM (%(now)s - date_in)) / 86400.0,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s
+                     WHERE lead_id IN %(ids)s
+                       AND date_out IS NULL
+                    """,
+                    now=now,
+                    uid=self.env.uid,
+                    ids=tuple(self.ids),
+                )
+            )
+            History.invalidate_model(["date_out", "duration_days", "write_uid", "write_date"])
+        History.create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "lead_name": lead.name,
+                    "stage_id": lead.stage_id.id,
+                    "stage_kind": lead.stage_id.stage_kind,
+                    "lead_type": lead.type,
+                    "date_in": now,
+                    "team_id": lead.team_id.id,
+                    "user_id": lead.user_id.id,
+                    "company_id": lead.company_id.id,
+                    "moved_by_id": self.env.uid,
+                    "outcome": lead.won_status if lead.won_status in ("won", "lost") else False,
+                }
+                for lead in self
+                if lead.stage_id
+            ]
+        )
+
+    def _canvas_on_won_lost(self, old_status_by_lead, new_status_by_lead):
+        """A lead that closes writes its outcome on its stays (a restore
+        clears it); a won lead of the canvas gets its customer."""
+        outcomes = defaultdict(list)
+        won = self.browse()
+        for lead in self:
+            old = old_status_by_lead.get(lead.id, {})
+            new = new_status_by_lead.get(lead.id, {})
+            was_won, was_lost = bool(old.get("is_won")), bool(old.get("is_lost"))
+            is_won, is_lost = bool(new.get("is_won")), bool(new.get("is_lost"))
+            if (was_won, was_lost) == (is_won, is_lost):
+                continue
+            outcomes["won" if is_won else "lost" if is_lost else None].append(lead.id)
+            if is_won and not was_won:
+                won |= lead
+        History = self.env["crm.lead.stage.history"].sudo()
+        if outcomes:
+            History.flush_model()
+        for outcome, lead_ids in outcomes.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead_stage_history SET outcome = %s WHERE lead_id IN %s",
+                    outcome,
+                    tuple(lead_ids),
+                )
+            )
+        if outcomes:
+            History.invalidate_model(["outcome"])
+        won._canvas_make_customers()
+
+    def _canvas_make_customers(self):
+        """Won makes a customer (leads of the canvas teams, unless a setting
+        turns it off): the lead's partner, else one matching its email or tax
+        ID, else one created from its data as the stock conversion does; it
+        is marked a customer and the chatter says so."""
+        leads = self.filtered("use_initiative_stages")
+        if not leads or str2bool(self.env["ir.config_parameter"].sudo().get_param(WON_NO_CUSTOMER_PARAM, "False")):
+            return
+        created = leads._canvas_assign_customers() or self.env["res.partner"]
+        customers = leads.partner_id
+        self.env["res.partner"]._canvas_increase_customer_rank(customers)
+        bodies = {}
+        for lead in leads:
+            partner = lead.partner_id
+            if partner in created:
+                body = self.env._(
+                    "Won: %(customer)s is a new customer, created from this record.", customer=partner.display_name
+                )
+            else:
+                body = self.env._("Won: %(customer)s is a customer.", customer=partner.display_name)
+            bodies[lead.id] = Markup("<p>%s</p>") % body
+        leads._message_log_batch(bodies=bodies)
+
+    def _canvas_companies_by_vat(self):
+        """{lead: company} for the leads whose tax ID an existing company has
+        (compared without spaces, dots or dashes). One query for the batch."""
+        normalized = {lead: _normalize_vat(lead.customer_vat) for lead in self if lead.customer_vat}
+        normalized = {lead: vat for lead, vat in normalized.items() if vat}
+        if not normalized:
+            return {}
+        self.env["res.partner"].flush_model(["vat", "is_company", "active", "company_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')))
+                       UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')), id
+                  FROM res_partner
+                 WHERE is_company
+                   AND active
+                   AND (company_id IS NULL OR company_id IN %(companies)s)
+                   AND UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')) IN %(vats)s
+              ORDER BY UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')), id
+                """,
+                companies=tuple(self.env.companies.ids),
+                vats=tuple(set(normalized.values())),
+            )
+        )
+        company_by_vat = {vat: self.env["res.partner"].browse(partner_id) for vat, partner_id in rows}
+        return {lead: company_by_vat[vat] for lead, vat in normalized.items() if vat in company_by_vat}
+
+    def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
+        values = super()._prepare_customer_values(partner_name, is_company=is_company, parent_id=parent_id)
+        # the tax ID belongs to the company, or to the customer when there is none
+        if self.customer_vat and not parent_id:
+            values["vat"] = self.customer_vat
+        return values
+
+    def action_canvas_open_customer(self):
+        """Open the customer of the record (the Customer smart button)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_close_stage_history(self):
+        """A deleted lead's stays are kept (their lead becomes empty): close
+        the open one so that its duration is known."""
+        self.env["crm.lead.stage.history"].sudo().flush_model()
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead_stage_history
+                   SET date_out = %(now)s, duration_days = EXTRACT(EPOCH FROM (%(now)s - date_in)) / 86400.0
+                 WHERE lead_id IN %(ids)s AND date_out IS NULL
+                """,
+                now=now,
+                ids=tuple(self.ids) or (0,),
+            )
+        )

@@ -5,6 +5,7 @@ FORBID_BACK_PARAM = "crm_canvas_pipeline.forbid_back"
 MANAGER_BYPASS_PARAM = "crm_canvas_pipeline.manager_bypass"
 REQUIRE_NEXT_ACTION_PARAM = "crm_canvas_pipeline.require_next_action"
 ROTTING_FROM_ACTIVITY_PARAM = "crm_canvas_pipeline.rotting_from_activity"
+WON_NO_CUSTOMER_PARAM = "crm_canvas_pipeline.won_no_customer"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -45,4 +46,10 @@ class ResConfigSettings(models.TransientModel):
         "Rotting counts from the last activity",
         config_parameter=ROTTING_FROM_ACTIVITY_PARAM,
         help="A done activity or a logged note resets the days an opportunity has been rotting in its stage.",
+    )
+    canvas_won_no_customer = fields.Boolean(
+        "Won without a customer",
+        config_parameter=WON_NO_CUSTOMER_PARAM,
+        help="By default, winning a lead or opportunity of a canvas team links its customer (an existing partner with "
+        "the same email or tax ID, else one created from its data) and marks it a customer.",
     )

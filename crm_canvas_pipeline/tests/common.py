@@ -1,3 +1,4 @@
+import itertools
 from contextlib import contextmanager
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -113,6 +114,21 @@ class CanvasCommon(TransactionCase):
                 self.assertIn(lead.email_normalized, emails, lead.display_name)
             if lead.phone_sanitized:
                 self.assertIn(lead.phone_sanitized, phones, lead.display_name)
+        self._assertStageHistoryInvariants(Lead.search([]))
+
+    def _assertStageHistoryInvariants(self, leads):
+        """Stage history (issue 7): the stays of a record follow each other
+        without overlap, and the only open one is in its current stage."""
+        stays = self.env["crm.lead.stage.history"].sudo().search([("lead_id", "in", leads.ids)])
+        by_lead = stays.grouped("lead_id")
+        for lead in leads.filtered("stage_id"):
+            lead_stays = by_lead.get(lead, stays.browse()).sorted(lambda stay: (stay.date_in, stay.id))
+            self.assertTrue(lead_stays, "%s has no stage history" % lead.display_name)
+            self.assertEqual(lead_stays[-1].stage_id, lead.stage_id, "%s: last stay elsewhere" % lead.display_name)
+            self.assertFalse(lead_stays[-1].date_out, "%s: current stay closed" % lead.display_name)
+            for stay, following in itertools.pairwise(lead_stays):
+                self.assertTrue(stay.date_out, "%s: two open stays" % lead.display_name)
+                self.assertLessEqual(stay.date_out, following.date_in, "%s: stays overlap" % lead.display_name)
 
     @contextmanager
     def assertRaisesRegex(self, exception, regex):
