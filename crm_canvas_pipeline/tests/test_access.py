@@ -81,6 +81,13 @@ OPERATIONS = [
     ("loss write", "crm.lead.loss", "write", "own_loss", [{"note": "rewritten"}], {}, NOBODY),
     ("loss create", "crm.lead.loss", "create", None, "loss_vals", {}, NOBODY),
     ("loss unlink", "crm.lead.loss", "unlink", "own_loss", [], {}, NOBODY),
+    # stage history and its reports: read as the leads, never written or deleted
+    ("history own read", "crm.lead.stage.history", "read", "own_history", [["stage_id", "date_in"]], {}, SALES),
+    ("history other read", "crm.lead.stage.history", "read", "other_history", [["stage_id"]], {}, ALL_LEADS),
+    ("history write", "crm.lead.stage.history", "write", "own_history", [{"date_out": "2030-01-01"}], {}, NOBODY),
+    ("history create", "crm.lead.stage.history", "create", None, "history_vals", {}, NOBODY),
+    ("history unlink", "crm.lead.stage.history", "unlink", "own_history", [], {}, NOBODY),
+    ("funnel report read", "crm.lead.stage.report", "search_read", None, [[], ["stage_id"]], {}, SALES),
     # settings and blacklists: administrators only
     ("settings change", "res.config.settings", "create", None, [{"canvas_require_next_action": True}], {}, NOBODY),
     ("email blacklist read", "mail.blacklist", "read", "email_blacklist", [["email"]], {}, NOBODY),
@@ -141,6 +148,9 @@ class AccessFixtures:
                 lead.action_set_lost()
                 return lead.with_context(active_test=False).loss_ids
             return lead
+        if name in ("own_history", "other_history"):
+            lead = self._fixture("own_lead" if name == "own_history" else "other_lead")
+            return env["crm.lead.stage.history"].search([("lead_id", "=", lead.id)])
         if name == "stage":
             return env["crm.stage"].create({"name": "Access stage %s" % count, "stage_kind": "lead"})
         if name == "used_stage":
@@ -161,6 +171,9 @@ class AccessFixtures:
             return [{"name": "Created", "type": "lead", "team_id": self.team_a.id}]
         if name == "loss_vals":
             return [{"lead_id": self._fixture("own_lead").id, "reason_id": self.reason.id}]
+        if name == "history_vals":
+            lead = self._fixture("own_lead")
+            return [{"lead_id": lead.id, "stage_id": lead.stage_id.id}]
         if name == "tag_wizard_vals":
             return [{"lead_ids": [(6, 0, self._fixture("own_lead").ids)], "mode": "add"}]
         if name == "reactivate_vals":
