@@ -6,7 +6,8 @@
 # setting the module's install turns on): only a test that fails with the
 # module and passes without it counts as broken, and fails this target.
 source "$(dirname "$0")/lib.sh"
-TAGS=${COMPAT_TAGS:-/crm}
+# stock crm suite, and mail's own activity tests (the module mirrors activities on leads)
+TAGS=${COMPAT_TAGS:-/crm,/mail:TestMailActivityChatter,/mail:TestMailActivityIntegrity}
 
 ensure_venv
 pg_start
