@@ -14,10 +14,15 @@ BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
 
 
 def pre_init_hook(env):
+    fill_next_action_mirror(env.cr)
+
+
+def fill_next_action_mirror(cr):
     """Fill the next-action mirror of existing leads in SQL before the ORM
     sees the new columns: it would otherwise compute them lead by lead.
-    The next action is the earliest open activity (deadline, then id)."""
-    env.cr.execute(
+    The next action is the earliest open activity (deadline, then id).
+    Run at install and by the 19.0.1.1.0 migration."""
+    cr.execute(
         """ALTER TABLE crm_lead
                ADD COLUMN IF NOT EXISTS next_activity_id integer,
                ADD COLUMN IF NOT EXISTS next_action_type_id integer,
@@ -25,7 +30,7 @@ def pre_init_hook(env):
                ADD COLUMN IF NOT EXISTS next_action_summary varchar,
                ADD COLUMN IF NOT EXISTS next_action_user_id integer"""
     )
-    env.cr.execute(
+    cr.execute(
         """UPDATE crm_lead lead
               SET next_activity_id = first.id,
                   next_action_type_id = first.activity_type_id,
@@ -62,7 +67,7 @@ def post_init_hook(env):
     env.cr.execute("UPDATE crm_team SET use_initiative_stages = TRUE")
     env["crm.team"].invalidate_model(["use_initiative_stages"])
     _move_existing_leads_to_lead_stages(env)
-    _backfill_stage_history(env)  # issue 7
+    backfill_stage_history(env)
 
 
 def _record_existing_losses(env):
@@ -204,7 +209,7 @@ def uninstall_hook(env):
         kanban_view.sequence = 2
 
 
-def _backfill_stage_history(env):
+def backfill_stage_history(env):
     """Stage history of the leads that exist at install, rebuilt from stock's
     tracking of ``stage_id``: the stay before the first tracked change, then
     one stay per change. A lead never tracked gets one stay in the stage it had

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
-from ..hooks import _backfill_stage_history
+from ..hooks import backfill_stage_history
 from .common import CanvasCommon
 
 
@@ -49,7 +49,7 @@ class TestHistoryBackfill(CanvasCommon):
         cr.execute("UPDATE crm_lead SET create_date = %s WHERE id = %s", [datetime(2026, 1, 1), lead.id])
         self.env.invalidate_all()
 
-        _backfill_stage_history(self.env)
+        backfill_stage_history(self.env)
 
         History = self.env["crm.lead.stage.history"]
         stays = History.search([("lead_id", "=", lead.id)]).sorted(lambda stay: (stay.date_in, stay.id))
