@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import TransactionCase
+from odoo.tools import SQL
 
 
 class CanvasCommon(TransactionCase):
@@ -75,6 +76,21 @@ class CanvasCommon(TransactionCase):
         cls.stage_opp_proposal = Stage.create({"name": "Canvas proposal", "sequence": 50})
         cls.stage_won = Stage.create({"name": "Canvas won", "sequence": 90, "is_won": True})
 
+    # the history the module keeps: no scenario may make these tables shrink
+    KEPT_TABLES = ("crm_lead_loss", "crm_lead_stage_history")
+
+    def _kept_rows(self):
+        self.env.flush_all()
+        counts = {}
+        for table in self.KEPT_TABLES:
+            self.env.cr.execute(SQL("SELECT id FROM %s", SQL.identifier(table)))
+            counts[table] = {row[0] for row in self.env.cr.fetchall()}
+        return counts
+
+    def setUp(self):
+        super().setUp()
+        self._kept_before = self._kept_rows()
+
     def assertCanvasInvariants(self):
         """What must hold after any scenario, whoever did what: every lost
         lead has its loss row; no record sits in a stage of the wrong kind;
@@ -115,6 +131,9 @@ class CanvasCommon(TransactionCase):
             if lead.phone_sanitized:
                 self.assertIn(lead.phone_sanitized, phones, lead.display_name)
         self._assertStageHistoryInvariants(Lead.search([]))
+        # no row of the loss or stage history was deleted during the scenario
+        for table, ids in self._kept_rows().items():
+            self.assertFalse(self._kept_before[table] - ids, "rows deleted from %s" % table)
 
     def _assertStageHistoryInvariants(self, leads):
         """Stage history (issue 7): the stays of a record follow each other
