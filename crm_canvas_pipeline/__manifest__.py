@@ -13,6 +13,7 @@
         "static/description/lead_form_losses.png",
         "static/description/stage_form_rules.png",
         "static/description/lost_archive.png",
+        "static/description/pipeline_flow.png",
     ],
     "depends": ["crm"],
     "data": [

@@ -9,6 +9,7 @@ screen is opened in Chromium as a sales manager, on data the test builds.
 import base64
 import os
 import struct
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -142,6 +143,40 @@ class TestScreenshots(HttpCase):
         cls._lose(cls.lead_relost, ref("crm.lost_reason_1"), "<p>Over budget this year; call again in spring.</p>")
         cls.lead_relost.with_user(cls.manager).action_restore()
         cls._lose(cls.lead_relost, ref("crm_canvas_pipeline.lost_reason_competitor"), "<p>Chose a local maker.</p>")
+        # lost twice, now back with a call planned: the form shows both
+        cls.lead_relost.with_user(cls.manager).action_restore()
+        cls.lead_relost.with_user(cls.manager).write(
+            {
+                "next_action_type_id": ref("mail.mail_activity_data_call").id,
+                "next_action_date": date.today() + timedelta(days=2),
+                "next_action_summary": "Call back about the spring budget",
+            }
+        )
+        # next actions on the cards: late, today, planned, and none
+        planned = [
+            (0, "mail.mail_activity_data_call", -2, "Call to confirm the headcount"),
+            (2, "mail.mail_activity_data_meeting", 0, "Visit the meeting rooms"),
+            (3, "mail.mail_activity_data_todo", 3, "Send the shelving catalogue"),
+            (4, "mail.mail_activity_data_meeting", 1, "Walk the floor with the architect"),
+            (6, "mail.mail_activity_data_todo", 5, "Send the written proposal"),
+        ]
+        cls.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                    "res_id": cls.leads[index].id,
+                    "activity_type_id": ref(xmlid).id,
+                    "date_deadline": date.today() + timedelta(days=days),
+                    "summary": summary,
+                    "user_id": cls.manager.id,
+                }
+                for index, xmlid, days, summary in planned
+            ]
+        )
+        # a few moves, for the pipeline flow report
+        cls.leads[3].write({"stage_id": pipeline["new"].id})
+        cls.leads[4].write({"stage_id": pipeline["qualified"].id})
+        cls.leads[5].write({"stage_id": pipeline["proposition"].id})
         cls._lose(lost[1], ref("crm_canvas_pipeline.lost_reason_no_budget"), "<p>Budget moved to next year.</p>")
         cls._lose(lost[2], ref("crm_canvas_pipeline.lost_reason_not_reachable"), "<p>Three calls, no answer.</p>")
         cls._lose(lost[3], ref("crm_canvas_pipeline.lost_reason_do_not_contact"), "<p>Asked us not to call again.</p>")
@@ -201,7 +236,7 @@ class TestScreenshots(HttpCase):
             ".o_kanban_renderer .o_kanban_record",
         )
         self._shoot(
-            "lead_form_losses",
+            "lead_form_losses",  # with its next action above the tabs
             "/odoo/crm.lead/%d" % self.lead_relost.id,
             ".o_form_view .o_notebook a[name='canvas_losses']",
             click=".o_form_view .o_notebook a[name='canvas_losses']",
@@ -210,10 +245,11 @@ class TestScreenshots(HttpCase):
             "stage_form_rules",
             "/odoo/action-crm.crm_stage_action/%d" % self.stage_proposition.id,
             ".o_form_view .o_field_widget[name='required_field_ids'] .o_tag",
-            # TODO(issue 10): as the administrator, because a sales manager
-            # cannot read ir.model.fields, so cannot open a stage that has
-            # required fields ("Failed to read field crm.stage.required_field_ids").
-            login="admin",
+        )
+        self._shoot(
+            "pipeline_flow",
+            "/odoo/action-crm_canvas_pipeline.crm_lead_stage_report_action_funnel",
+            ".o_pivot table tbody tr",
         )
         self._shoot(
             "lost_archive",
