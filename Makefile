@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
-	@echo "make test         the module's tests (odoo-bin then pytest) on a throwaway database"
+	@echo "make test         the module's tests (odoo-bin), then the integration tests (pytest)"
 	@echo "make test-compat  Odoo's own crm tests with the module installed"
 	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"

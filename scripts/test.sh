@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: a throwaway database with the module installed, the module's suite
-# run by odoo-bin (log checked) and again by pytest (pytest-odoo). The last
-# line printed is pytest's summary.
+# run by odoo-bin (log checked), then the repository's integration tests by
+# pytest (pytest-odoo) on the same database. The last line printed is
+# pytest's summary.
 source "$(dirname "$0")/lib.sh"
 
 ensure_venv
@@ -21,9 +22,9 @@ set -e
 "$VENV/bin/python" "$REPO/scripts/checklog.py" --module "$MODULE" "$LOG" || exit 1
 [ "$rc" = 0 ] || die "odoo-bin exited with $rc (see $LOG)"
 
-say "pytest: the same suite on $DB"
+say "pytest: the integration tests in tests/ (database $DB)"
 cd "$REPO"
 # A test module pytest collects but that ends skipped is a failure (-rs lists why).
 "$VENV/bin/pytest" -p no:cacheprovider -rs \
     --odoo-config "$ODOO_CONF" --odoo-database "$DB" --odoo-http --odoo-log-level warn \
-    "$MODULE/tests" "$REPO/tests" "$@"
+    "$REPO/tests" "$@"
