@@ -480,6 +480,7 @@ class LoadRun:
         self.deadline = 0.0
         self.faults = []
         self.odoo = None
+        self.workers_at_end = []
 
     # -- Odoo -----------------------------------------------------------
 
@@ -594,6 +595,14 @@ class LoadRun:
             }
         )
 
+    def faults_injected(self):
+        """The fault run proves something only if both faults happened and
+        Odoo is back to its number of workers."""
+        kinds = {fault["fault"] for fault in self.faults if fault.get("rc", 0) == 0}
+        return {"SIGKILL worker", "PostgreSQL restart (pg_ctl restart -m fast)"} <= kinds and len(
+            self.workers_at_end
+        ) == self.options.workers
+
     # -- the database -----------------------------------------------------
 
     def connect(self):
@@ -665,6 +674,7 @@ class LoadRun:
         if fault_thread:
             fault_thread.join(timeout=180)
         hung = [c.login for c in clients if c.is_alive()]
+        self.workers_at_end = self.http_workers()  # the master replaced the killed one
         self.stop_odoo()
         report = self.report(clients, elapsed, before, hung)
         path = os.path.join(self.options.out, "%s.json" % self.options.name)
@@ -700,6 +710,7 @@ class LoadRun:
             and not hung
             and all(check["ok"] for check in checks.values())
             and (self.options.faults or (not attempt_errors and not http_5xx))
+            and (not self.options.faults or self.faults_injected())
         )
         return {
             "name": self.options.name,
@@ -721,6 +732,7 @@ class LoadRun:
             "errors_by_kind": dict(final_errors),
             "client_setup_failures": fatal,
             "hung_clients": hung,
+            "http_workers_at_end": len(self.workers_at_end),
             "checks": checks,
             "passed": passed,
             "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg()},
