@@ -367,7 +367,8 @@ class Client(threading.Thread):
             )
 
     def op_schedule_dnc(self):
-        lead_id = self.pick(lambda s: s["active"] and s["dnc"] and not s["next_action_date"])
+        # do-not-contact leads are mostly lost (archived): no activity either
+        lead_id = self.pick(lambda s: s["dnc"] and not s["next_action_date"])
         if lead_id:
             day = (date.today() + timedelta(days=3)).isoformat()
             self._do(
@@ -637,10 +638,9 @@ class LoadRun:
             self.pipeline = [row[0] for row in cr.fetchall()]
             cr.execute("SELECT id, COALESCE(contact_policy, 'none') FROM crm_lost_reason WHERE active ORDER BY id")
             reasons = cr.fetchall()
-        # do-not-contact is the rarer loss
-        self.reasons = [r for r in reasons if r[1] != "do_not_contact"] * 4 + [
-            r for r in reasons if r[1] == "do_not_contact"
-        ]
+        # one loss in eight asks not to be contacted: enough do-not-contact
+        # leads for the scenario to try (and fail) to plan their next action
+        self.reasons = reasons
 
     # -- the run ---------------------------------------------------------
 
