@@ -3,12 +3,13 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat lint i18n wheel screenshots readme venv pg-stop clean help
+.PHONY: run test test-compat load lint i18n wheel screenshots readme venv pg-stop clean help
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
 	@echo "make test         the module's tests (odoo-bin), then the integration tests (pytest)"
 	@echo "make test-compat  Odoo's own crm tests with the module installed"
+	@echo "make load         16 reps over JSON-RPC on 2 Odoo workers for 60 s, then again with faults"
 	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
 	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
@@ -23,6 +24,11 @@ test:
 
 test-compat:
 	@scripts/test_compat.sh
+
+# Load and faults (issue 9): a normal run, then one with a worker killed and
+# PostgreSQL restarted; LOAD_RUNS=normal or LOAD_RUNS=faults runs one of them.
+load:
+	@scripts/load.sh
 
 venv:
 	@bash -c 'source scripts/lib.sh && ensure_venv'

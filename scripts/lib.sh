@@ -139,6 +139,12 @@ pg_stop() {
     fi
 }
 
+# make load's fault run: a fast restart with the options of the last start
+# (postmaster.opts); clients see their connections drop.
+pg_restart() {
+    as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGDATA" -l "$LOCAL/pg/server.log" -m fast -w -t 60 restart >/dev/null
+}
+
 psql_local() {
     "$(pg_bindir)/psql" -h 127.0.0.1 -p "$(pg_port)" -U "$PG_ROLE" -d postgres -qtA "$@"
 }
