@@ -69,9 +69,7 @@ class TestSeedJourney(HttpCase, CanvasCommon):
         self.assertEqual(winner.type, "opportunity")
         self.assertTrue(winner.date_conversion)
         self.assertEqual(winner.tag_ids, self.tag)
-        note = winner.message_ids.filtered(
-            lambda message: "Wants a quote for twenty seats" in (message.body or "")
-        )
+        note = winner.message_ids.filtered(lambda message: "Wants a quote for twenty seats" in (message.body or ""))
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(note.author_id, self.user_rep.partner_id)
         call = self.env.ref("mail.mail_activity_data_call")

@@ -8,8 +8,7 @@ const INITIATIVE = "Seed journey initiative";
 const column = (title) => `.o_kanban_group:has(.o_column_title:contains('${title}'))`;
 const card = (name) => `.o_kanban_record:contains('${name}')`;
 const stageButton = (stage) => `.o_statusbar_status button.o_arrow_button:contains('${stage}')`;
-const currentStage = (stage) =>
-    `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
+const currentStage = (stage) => `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
 const openCanvas = () => ({
     trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
     content: "open the Canvas",
@@ -113,7 +112,8 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             run: "click",
         },
         {
-            trigger: "body:not(:has(.modal)) .o_field_widget[name=next_action_summary] input:value(Call about the quote)",
+            trigger:
+                "body:not(:has(.modal)) .o_field_widget[name=next_action_summary] input:value(Call about the quote)",
             content: "the call is the next action of the form",
         },
         // through the initiative stages with the status bar
