@@ -20,6 +20,13 @@ registry.category("web_tour.tours").add("crm_canvas_drag_promote", {
             run: "click",
         },
         {
+            // the tag panel loads after the board and shifts it: a drag that
+            // starts before can be lost
+            trigger:
+                ".o_kanban_view :is(.o_search_panel_sidebar .o_search_panel_filter, .o_search_panel .o_search_panel_section)",
+            content: "the Canvas and its tag panel are loaded",
+        },
+        {
             trigger: `${column("Contacted")} .o_kanban_record:contains('Tour initiative')`,
             content: "drag the initiative into the pipeline's first stage",
             run: `drag_and_drop (${column("Tour intake")})`,

@@ -9,11 +9,20 @@ const column = (title) => `.o_kanban_group:has(.o_column_title:contains('${title
 const card = (name) => `.o_kanban_record:contains('${name}')`;
 const stageButton = (stage) => `.o_statusbar_status button.o_arrow_button:contains('${stage}')`;
 const currentStage = (stage) => `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
-const openCanvas = () => ({
-    trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
-    content: "open the Canvas",
-    run: "click",
-});
+// The tag panel of the Canvas loads after the board and then shifts it: wait
+// for it, or a drag that starts before can be lost.
+const openCanvas = () => [
+    {
+        trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
+        content: "open the Canvas",
+        run: "click",
+    },
+    {
+        trigger:
+            ".o_kanban_view :is(.o_search_panel_sidebar .o_search_panel_filter, .o_search_panel .o_search_panel_section)",
+        content: "the Canvas and its tag panel are loaded",
+    },
+];
 
 registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
     url: "/odoo",
@@ -24,7 +33,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             content: "open the CRM app",
             run: "click",
         },
-        openCanvas(),
+        ...openCanvas(),
         // a new initiative, from the Canvas' quick create
         {
             trigger: `.o_kanban_renderer ${column("New initiative")}`,
@@ -136,7 +145,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             content: "it is qualified",
         },
         // promote it by dragging it into the pipeline
-        openCanvas(),
+        ...openCanvas(),
         {
             trigger: `${column("Qualified")} ${card(INITIATIVE)}:contains('Initiative')`,
             content: "drag the initiative into the pipeline's first stage",
@@ -193,7 +202,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             content: "the customer's form",
         },
         // lose the other one: the prospect asked not to be contacted
-        openCanvas(),
+        ...openCanvas(),
         {
             trigger: `${column("Seed intake")} ${card("Seed loser")}`,
             content: "open the other opportunity",
