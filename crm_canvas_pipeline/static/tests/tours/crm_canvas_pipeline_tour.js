@@ -20,10 +20,9 @@ registry.category("web_tour.tours").add("crm_canvas_drag_promote", {
             run: "click",
         },
         {
-            // the tag panel loads after the board and shifts it: a drag that
-            // starts before can be lost
-            trigger:
-                ".o_kanban_view :is(.o_search_panel_sidebar .o_search_panel_filter, .o_search_panel .o_search_panel_section)",
+            // the tag panel loads its values after the board, then folds or
+            // fills up and moves the columns: a drag that starts before is lost
+            trigger: ".o_search_panel_sidebar, .o_search_panel .o_search_panel_section",
             content: "the Canvas and its tag panel are loaded",
         },
         {

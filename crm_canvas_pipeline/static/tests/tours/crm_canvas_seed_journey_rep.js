@@ -9,8 +9,9 @@ const column = (title) => `.o_kanban_group:has(.o_column_title:contains('${title
 const card = (name) => `.o_kanban_record:contains('${name}')`;
 const stageButton = (stage) => `.o_statusbar_status button.o_arrow_button:contains('${stage}')`;
 const currentStage = (stage) => `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
-// The tag panel of the Canvas loads after the board and then shifts it: wait
-// for it, or a drag that starts before can be lost.
+// The tag panel of the Canvas loads its values after the board is shown, then
+// folds (no tag in use) or fills up, which moves the columns: wait for that,
+// or a drag that starts before can be lost.
 const openCanvas = () => [
     {
         trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
@@ -18,8 +19,7 @@ const openCanvas = () => [
         run: "click",
     },
     {
-        trigger:
-            ".o_kanban_view :is(.o_search_panel_sidebar .o_search_panel_filter, .o_search_panel .o_search_panel_section)",
+        trigger: ".o_search_panel_sidebar, .o_search_panel .o_search_panel_section",
         content: "the Canvas and its tag panel are loaded",
     },
 ];
