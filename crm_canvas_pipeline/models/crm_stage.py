@@ -41,6 +41,16 @@ class CrmStage(models.Model):
         if self.filtered(lambda stage: stage.stage_kind == "lead" and stage.is_won):
             raise ValidationError(self.env._("A won stage is an opportunity stage: it cannot be an initiative stage."))
 
+    @api.onchange("is_won")
+    def _onchange_is_won(self):
+        # Stock warns that changing "Is Won Stage" recomputes the probabilities
+        # of the stage's records. The form's first onchange runs it too, so a
+        # sales manager creating a stage (our Stages menu needs no debug mode)
+        # got the warning before touching anything: a new stage holds nothing.
+        if not self._origin:
+            return None
+        return super()._onchange_is_won()
+
     def write(self, vals):
         if "stage_kind" in vals:
             self._check_kind_change(vals["stage_kind"])

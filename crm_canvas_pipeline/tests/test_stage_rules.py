@@ -55,6 +55,17 @@ class TestStageRules(CanvasCommon):
         self.assertEqual(len(names), 3)
         self.assertTrue(self.field_tags.with_user(manager).display_name)
 
+    def test_new_stage_form_opens_without_the_won_warning(self):
+        """The form of a new stage does not greet the sales manager with the
+        warning about changing "Is Won Stage" (found by the manager's tour);
+        ticking it on a stage in use still warns."""
+        spec = {"name": {}, "stage_kind": {}, "is_won": {}}
+        result = self.env["crm.stage"].with_user(self.user_manager).onchange({}, [], spec)
+        self.assertNotIn("warning", result)
+        stage = self.stage_opp_proposal.with_user(self.user_manager)
+        result = stage.onchange({"is_won": True}, ["is_won"], spec)
+        self.assertIn("Is Won Stage", result["warning"]["message"])
+
     def test_defaults_change_nothing(self):
         for name in ("forbid_skip", "forbid_back", "manager_bypass"):
             self.assertFalse(self.params.get_param("crm_canvas_pipeline.%s" % name))

@@ -20,6 +20,12 @@ registry.category("web_tour.tours").add("crm_canvas_drag_promote", {
             run: "click",
         },
         {
+            // the tag panel loads its values after the board, then folds or
+            // fills up and moves the columns: a drag that starts before is lost
+            trigger: ".o_search_panel_sidebar, .o_search_panel .o_search_panel_section",
+            content: "the Canvas and its tag panel are loaded",
+        },
+        {
             trigger: `${column("Contacted")} .o_kanban_record:contains('Tour initiative')`,
             content: "drag the initiative into the pipeline's first stage",
             run: `drag_and_drop (${column("Tour intake")})`,

@@ -1,0 +1,99 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
+
+// The seed's journey (issue 10) as a sales manager, after the rep's: extend
+// the pipeline with a stage and its rule, then read the lost archive and the
+// funnel. Run by TestSeedJourney (tests/test_tours.py).
+const menu = (xmlid) => `.o_main_navbar [data-menu-xmlid='${xmlid}']`;
+
+registry.category("web_tour.tours").add("crm_canvas_seed_journey_manager", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",
+            content: "open the CRM app",
+            run: "click",
+        },
+        // a new pipeline stage with a rule
+        {
+            trigger: menu("crm.crm_menu_config"),
+            content: "open the configuration menu",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='crm_canvas_pipeline.crm_stage_menu_config']",
+            content: "open the stages",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('Seed proposal')",
+            content: "the stages list",
+        },
+        {
+            trigger: ".o_control_panel .o_list_button_add",
+            content: "add a stage",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=name] input",
+            content: "name it",
+            run: "edit Seed negotiation",
+        },
+        {
+            trigger: ".o_field_widget[name=stage_kind] input[data-value=opportunity]:checked",
+            content: "a pipeline stage",
+        },
+        {
+            trigger: ".o_field_widget[name=required_field_ids] input",
+            content: "require a field before entering it",
+            run: "edit Expected Revenue",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Expected Revenue')",
+            content: "the expected revenue",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=required_field_ids] .o_tag:contains('Expected Revenue')",
+            content: "the rule is set",
+        },
+        {
+            trigger: ".o_field_widget[name=requires_next_action] input",
+            content: "and a next action",
+            run: "check",
+        },
+        ...stepUtils.saveForm(),
+        // the lost archive keeps the rep's loss
+        {
+            trigger: menu("crm.crm_menu_report"),
+            content: "open the reporting menu",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='crm_canvas_pipeline.crm_lead_loss_menu_archive']",
+            content: "open the lost archive",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_list_view .o_data_row:contains('Seed loser'):contains('Seed: stop calling us'):contains('Do not contact')",
+            content: "the loss, its reason and its contact policy",
+        },
+        // the funnel: how far the records went
+        {
+            trigger: menu("crm.crm_menu_report"),
+            content: "open the reporting menu",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='crm_canvas_pipeline.crm_lead_stage_report_menu_funnel']",
+            content: "open the pipeline flow",
+            run: "click",
+        },
+        {
+            trigger: ".o_pivot_view:not(:has(.o_view_sample_data)) .o_pivot tbody th:contains('Seed proposal')",
+            content: "the funnel counts the stages the records reached",
+        },
+    ],
+});
