@@ -3,7 +3,7 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat lint i18n venv pg-stop clean help
+.PHONY: run test test-compat lint i18n venv pg-stop clean help bench
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
@@ -11,6 +11,7 @@ help:
 	@echo "make test-compat  Odoo's own crm tests with the module installed"
 	@echo "make lint         ruff and pylint-odoo"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
+	@echo "make bench        stock crm vs crm + the module on SIZE seeded leads (default 10000)"
 
 run:
 	@scripts/run.sh
@@ -37,3 +38,7 @@ clean: pg-stop
 
 i18n:
 	@scripts/i18n.sh
+
+# make bench / make bench SIZE=200000: stock crm vs crm + the module on the same data
+bench:
+	@scripts/bench.sh $(SIZE)
