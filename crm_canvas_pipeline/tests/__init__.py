@@ -4,3 +4,4 @@ from . import test_lost_archive
 from . import test_stage_rules
 from . import test_next_action
 from . import test_tags
+from . import test_performance
