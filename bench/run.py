@@ -378,9 +378,9 @@ def main():
         if only and key not in only:
             continue
         results = {"stock": [], "module": []}
-        stock.measure(stock_op, prepare)
-        module.measure(module_op, prepare)
-        for _ in range(args.runs):
+        warm = stock.measure(stock_op, prepare)[0] + module.measure(module_op, prepare)[0]
+        # a fast operation is noisier and cheap to repeat: more runs
+        for _ in range(args.runs if warm > 1000 else max(args.runs, 21)):
             results["stock"].append(stock.measure(stock_op, prepare))
             results["module"].append(module.measure(module_op, prepare))
         row = line(key, label, results["stock"], results["module"])

@@ -3,13 +3,14 @@
     .venv/bin/python bench/seed.py -c .local/odoo.conf -d DB --size 200000
 
 Three teams and ten reps (salesmen who see their own documents; the first
-one, whom bench/run.py works as, owns 30% of the leads), twelve tags. A few hundred template leads are made by the ORM (so that every stored
-computed field is what Odoo itself computes), 30% of them lost with a reason
-through ``action_set_lost``; SQL then clones them up to ``--size`` with their
-own names, emails and phones, and adds for every lead its tags, its
-salesperson as follower, a creation message and a stage-change tracking
-value, and for half of the open ones an open activity (a third of them
-overdue). A few statements whatever the size.
+one, whom bench/run.py works as, owns 30% of the leads), twelve tags. A few
+hundred template leads are made by the ORM (so that every stored computed
+field is what Odoo itself computes), 30% of them lost with a reason through
+``action_set_lost``; SQL then clones them up to ``--size`` with their own
+names, emails and phones, and adds for every lead its tags, its salesperson
+as follower, a creation message and a stage-change tracking value, and for
+half of the open ones an open activity (a third of them overdue). A few
+statements whatever the size.
 """
 
 import argparse
