@@ -14,9 +14,19 @@ BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
 
 
 def pre_init_hook(env):
-    """Fill the next-action mirror of existing leads in SQL before the ORM
-    sees the new columns: it would otherwise compute them lead by lead.
+    """Add the columns of existing leads in SQL before the ORM sees them: it
+    would otherwise compute the next-action mirror lead by lead, and write
+    the contact policy's default on every row.
     The next action is the earliest open activity (deadline, then id)."""
+    # a required column with a default: the ORM would add it empty, then
+    # UPDATE every lead to 'allowed' (a rewrite of the whole table, the
+    # longest step of the install on 200,000 leads). PostgreSQL stores a
+    # constant default without touching the rows; dropping the default
+    # afterwards keeps their value, and the schema is the ORM's own.
+    env.cr.execute(
+        """ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS contact_policy varchar NOT NULL DEFAULT 'allowed';
+           ALTER TABLE crm_lead ALTER COLUMN contact_policy DROP DEFAULT"""
+    )
     env.cr.execute(
         """ALTER TABLE crm_lead
                ADD COLUMN IF NOT EXISTS next_activity_id integer,
