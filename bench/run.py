@@ -28,7 +28,6 @@ RATIO_TARGET = 1.10
 # whatever the size of the database or of the batch
 EXTRA_QUERIES_TARGET = 30
 REQUESTS = {"move": 200}
-TODAY_COLORS = {"planned": "success", "today": "warning", "overdue": "danger"}
 
 
 _SPECS = {}
@@ -64,15 +63,22 @@ def _kanban_spec(env, view_xmlid):
             spec[name] = {"fields": {}}
         else:
             spec[name] = {}
-    return spec, int(arch.get("limit") or 40)
+    bar = arch.find("progressbar")
+    progress_bar = {
+        "field": bar.get("field"),
+        "colors": json.loads(bar.get("colors")),
+        "sum_field": bar.get("sum_field"),
+        "recurring_revenue_sum_field": bar.get("recurring_revenue_sum_field"),
+    }
+    return spec, int(arch.get("limit") or 40), progress_bar
 
 
 def open_kanban(env, domain, view_xmlid, context):
     """What the web client calls when a grouped kanban opens: the groups
     with their first cards each (the view's limit, 40 by default), and the
-    progress bars."""
+    view's progress bars."""
     Lead = env["crm.lead"].with_context(**context)
-    spec, limit = kanban_spec(env, view_xmlid)
+    spec, limit, progress_bar = kanban_spec(env, view_xmlid)
     Lead.web_read_group(
         domain,
         ["stage_id"],
@@ -81,16 +87,7 @@ def open_kanban(env, domain, view_xmlid, context):
         unfold_read_specification=spec,
         unfold_read_default_limit=limit,
     )
-    Lead.read_progress_bar(
-        domain,
-        "stage_id",
-        {
-            "field": "activity_state",
-            "colors": TODAY_COLORS,
-            "sum_field": "expected_revenue",
-            "recurring_revenue_sum_field": "recurring_revenue_monthly",
-        },
-    )
+    Lead.read_progress_bar(domain, "stage_id", progress_bar)
 
 
 PIPELINE_CONTEXT = {"default_type": "opportunity", "show_user_team_stages": 1}
@@ -167,7 +164,7 @@ def prep_move(env):
 
 def op_move(env, moves):
     """Each card is a request of its own: drop, save, read the card back."""
-    spec, _limit = kanban_spec(env, "crm.crm_case_kanban_view_leads")
+    spec = kanban_spec(env, "crm.crm_case_kanban_view_leads")[0]
     env.invalidate_all()
     for lead_id, stage_id in moves:
         env["crm.lead"].browse(lead_id).web_save({"stage_id": stage_id}, spec)

@@ -266,6 +266,23 @@ class CrmLead(models.Model):
         domain = Domain.OR(by_state[state] for state in value if state in by_state)
         return ~domain if operator == "not in" else domain
 
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        """Group by the next action's state (the Canvas progress bars) from
+        the stored next-action date: a CASE on a column of the lead, where
+        stock's activity_state joins an aggregate over every open activity
+        of every lead (the largest share of the Canvas' opening time on
+        200,000 leads)."""
+        if groupby_spec != "next_action_state":
+            return super()._read_group_groupby(alias, groupby_spec, query)
+        self._check_field_access(self._fields["next_action_state"], "read")
+        date = self._field_to_sql(alias, "next_action_date", query)
+        return SQL(
+            """CASE WHEN %(date)s IS NULL THEN 'none' WHEN %(date)s < %(today)s THEN 'overdue'
+                    WHEN %(date)s = %(today)s THEN 'today' ELSE 'planned' END""",
+            date=date,
+            today=fields.Date.context_today(self),
+        )
+
     def _canvas_schedule_action(self, xmlid):
         self.ensure_one()
         # planning on a lead is editing it: no write access, no activity

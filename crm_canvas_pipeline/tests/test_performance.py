@@ -85,11 +85,26 @@ class TestCanvasPerformance(CanvasCommon):
             unfold_read_specification=spec,
             unfold_read_default_limit=40,
         )
-        Lead.read_progress_bar(
-            domain,
-            "stage_id",
-            {"field": "activity_state", "colors": {"overdue": "danger"}, "sum_field": "expected_revenue"},
-        )
+        Lead.read_progress_bar(domain, "stage_id", self._progress_bar)
+
+    _progress_bar = {
+        "field": "next_action_state",
+        "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
+        "sum_field": "expected_revenue",
+    }
+
+    @users("canvas_rep")
+    def test_canvas_progress_bars_count_next_actions(self):
+        """The Canvas' bars count each card's next action by state, in SQL,
+        as the cards show it."""
+        leads = self._fresh(5, type="opportunity", stage_id=self.stage_opp_first.id)
+        leads |= self._leads(2, email_prefix="none", type="opportunity", stage_id=self.stage_opp_first.id)
+        bars = self.env["crm.lead"].read_progress_bar([("id", "in", leads.ids)], "stage_id", self._progress_bar)[
+            str(self.stage_opp_first.id)
+        ]
+        states = leads.with_env(self.env).mapped("next_action_state")
+        self.assertEqual(bars, {state: states.count(state) for state in ("planned", "today", "overdue")})
+        self.assertEqual(sum(bars.values()), 5, "two leads have no next action")
 
     @users("canvas_rep")
     def test_canvas_kanban_read_does_not_grow(self):
