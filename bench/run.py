@@ -359,9 +359,9 @@ def main():
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--upgrade-runs", type=int, default=3)
-    parser.add_argument("--install-seconds", type=float, required=True)
+    parser.add_argument("--install-seconds", type=float, default=0)
     parser.add_argument("--seed-seconds", type=float, default=0)
-    parser.add_argument("--only", help="comma-separated operation keys")
+    parser.add_argument("--only", help="comma-separated operation keys (and upgrade): re-time these lines only")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -405,22 +405,30 @@ def main():
             upgrades["own"].append(time_upgrade(args.config, args.module, "crm_canvas_pipeline"))
         rows.append(line("upgrade_crm", "Upgrade crm (-u crm, whole process)", upgrades["stock"], upgrades["module"]))
         rows.append(line("upgrade_module", "Upgrade the module (-u crm_canvas_pipeline)", [], upgrades["own"], 60))
-    install = [(args.install_seconds * 1000, 0, args.install_seconds * 1000)]
-    rows.append(line("install", "Install the module (hooks and back-fill included)", [], install, 120))
-    rows[-1]["module_queries"] = None
-
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = out / ("bench-%s.json" % args.size)
+    if only and previous.exists():
+        # --only re-times some lines: the others stay from the last full run
+        result = json.loads(previous.read_text())
+        fresh = {row["key"]: row for row in rows}
+        rows = [fresh.pop(row["key"], row) for row in result["rows"]] + list(fresh.values())
+        result["rows"] = rows
+        result["date"] += ", re-timed %s: %s" % (time.strftime("%H:%M UTC", time.gmtime()), ", ".join(sorted(only)))
+    else:
+        install = [(args.install_seconds * 1000, 0, args.install_seconds * 1000)]
+        rows.append(line("install", "Install the module (hooks and back-fill included)", [], install, 120))
+        rows[-1]["module_queries"] = None
+        result = {
+            "size": args.size,
+            "runs": args.runs,
+            "seed_seconds": args.seed_seconds,
+            "install_seconds": args.install_seconds,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "rows": rows,
+        }
     print()
     print_table(rows, args.size)
-    result = {
-        "size": args.size,
-        "runs": args.runs,
-        "seed_seconds": args.seed_seconds,
-        "install_seconds": args.install_seconds,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "rows": rows,
-    }
     (out / ("bench-%s.json" % args.size)).write_text(json.dumps(result, indent=2))
     with open(out / ("bench-%s.csv" % args.size), "w") as csv:
         csv.write("operation,stock_ms,module_ms,ratio,stock_queries,module_queries,result\n")
