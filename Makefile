@@ -3,7 +3,7 @@
 export ODOO_SRC ?= /opt/odoo/19.0
 SHELL := /bin/bash
 
-.PHONY: run test test-compat load lint i18n wheel screenshots readme venv pg-stop clean help
+.PHONY: run test test-compat load bench lint i18n wheel screenshots readme venv pg-stop clean help
 
 help:
 	@echo "make run          demo database canvas_demo on http://127.0.0.1:8069 (admin/admin)"
@@ -15,6 +15,7 @@ help:
 	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
 	@echo "make readme       regenerate static/description/index.html from readme/*.md"
 	@echo "make wheel        build dist/odoo_addon_crm_canvas_pipeline-<version>-py3-none-any.whl"
+	@echo "make bench        stock crm vs crm + the module on SIZE seeded leads (default 10000)"
 
 run:
 	@scripts/run.sh
@@ -63,3 +64,6 @@ readme: venv
 wheel: venv
 	.venv/bin/pip wheel -q --no-build-isolation --no-deps -w dist ./crm_canvas_pipeline
 	@ls dist/*.whl
+# make bench / make bench SIZE=200000: stock crm vs crm + the module on the same data
+bench:
+	@scripts/bench.sh $(SIZE)

@@ -14,6 +14,18 @@ BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
 
 
 def pre_init_hook(env):
+    """Add the columns of existing leads in SQL before the ORM sees them: it
+    would otherwise write the contact policy's default on every row, and
+    compute the next-action mirror lead by lead."""
+    # a required column with a default: the ORM would add it empty, then
+    # UPDATE every lead to 'allowed' (a rewrite of the whole table, the
+    # longest step of the install on 200,000 leads). PostgreSQL stores a
+    # constant default without touching the rows; dropping the default
+    # afterwards keeps their value, and the schema is the ORM's own.
+    env.cr.execute(
+        """ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS contact_policy varchar NOT NULL DEFAULT 'allowed';
+           ALTER TABLE crm_lead ALTER COLUMN contact_policy DROP DEFAULT"""
+    )
     fill_next_action_mirror(env.cr)
 
 

@@ -1,5 +1,6 @@
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from markupsafe import Markup
@@ -32,6 +33,7 @@ CANVAS_INPUT_FIELDS = frozenset(
         "stage_id",
     }
 )
+FIRST_STAGES_CACHE = "crm_canvas_pipeline.first_stages"
 NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
 # writing these may change the stage of a record (stage recomputed on type or team)
 HISTORY_KEYS = {"stage_id", "type", "team_id"}
@@ -331,6 +333,23 @@ class CrmLead(models.Model):
         domain = Domain.OR(by_state[state] for state in value if state in by_state)
         return ~domain if operator == "not in" else domain
 
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        """Group by the next action's state (the Canvas progress bars) from
+        the stored next-action date: a CASE on a column of the lead, where
+        stock's activity_state joins an aggregate over every open activity
+        of every lead (the largest share of the Canvas' opening time on
+        200,000 leads)."""
+        if groupby_spec != "next_action_state":
+            return super()._read_group_groupby(alias, groupby_spec, query)
+        self._check_field_access(self._fields["next_action_state"], "read")
+        date = self._field_to_sql(alias, "next_action_date", query)
+        return SQL(
+            """CASE WHEN %(date)s IS NULL THEN 'none' WHEN %(date)s < %(today)s THEN 'overdue'
+                    WHEN %(date)s = %(today)s THEN 'today' ELSE 'planned' END""",
+            date=date,
+            today=fields.Date.context_today(self),
+        )
+
     def _canvas_schedule_action(self, xmlid):
         if len(self) != 1:
             raise UserError(self.env._("Plan the next action of one lead at a time."))
@@ -463,7 +482,9 @@ class CrmLead(models.Model):
         """Stock fills an empty stage; a stage of the wrong kind (a lead just
         converted through ``type``) is replaced too. One stage search per
         (team, kind), not per record."""
-        first_stages = {}
+        # shared by the records of one call, and across stock's per-lead
+        # conversion loop (see convert_opportunity)
+        first_stages = self.env.cr.cache.get(FIRST_STAGES_CACHE, {})
         for lead in self:
             kind = _stage_kind_for(lead)
             if lead.stage_id and lead.stage_id.stage_kind == kind:
@@ -472,6 +493,28 @@ class CrmLead(models.Model):
             if key not in first_stages:
                 first_stages[key] = lead._stage_find(domain=[("fold", "=", False), ("stage_kind", "=", kind)])
             lead.stage_id = first_stages[key]
+
+    def convert_opportunity(self, partner, user_ids=False, team_id=False):
+        with self._canvas_first_stages_once():
+            return super().convert_opportunity(partner, user_ids=user_ids, team_id=team_id)
+
+    @contextmanager
+    def _canvas_first_stages_once(self):
+        """Stock converts lead by lead (the wizards call convert_opportunity
+        once per lead): each leaves its initiative stage for the first
+        pipeline stage of its team, found once per team for the whole
+        conversion rather than once per lead. Kept on the cursor, not in
+        the context: the stage is recomputed in whichever environment reads
+        it first."""
+        cache = self.env.cr.cache
+        if FIRST_STAGES_CACHE in cache:
+            yield
+            return
+        cache[FIRST_STAGES_CACHE] = {}
+        try:
+            yield
+        finally:
+            cache.pop(FIRST_STAGES_CACHE, None)
 
     def _stage_find(self, team_id=False, domain=None, order="sequence, id", limit=1):
         domain = list(domain or [])
@@ -651,6 +694,24 @@ class CrmLead(models.Model):
             entering._canvas_set_do_not_contact()
             entering._canvas_cancel_activities()
         return result
+
+    def _track_subtype(self, init_values):
+        """Leaving an initiative stage is part of a conversion, which stock
+        logs without notifying followers: log it the same way. A "Stage
+        Changed" notification per converted lead cost a message_post each
+        (eight queries a lead in the mass conversion). Winning still
+        notifies."""
+        self.ensure_one()
+        old_stage = init_values.get("stage_id")
+        if (
+            init_values.get("type") == "lead"
+            and self.type == "opportunity"
+            and old_stage
+            and old_stage.stage_kind == "lead"
+            and self.won_status != "won"
+        ):
+            return False
+        return super()._track_subtype(init_values)
 
     def _canvas_assign_customers(self):
         """Link each converted lead to its customer like the stock wizard's

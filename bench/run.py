@@ -1,0 +1,457 @@
+"""Time the same operations on the stock database and on the module's.
+
+    .venv/bin/python bench/run.py -c .local/odoo.conf --stock DB1 --module DB2 --size N --out DIR
+
+Both databases are opened in this process. Every operation runs as the
+seeded rep ``bench_rep_1`` (salesman who sees their own documents, member of
+a team: record rules apply), in a fresh transaction that is rolled back, so
+that every run sees the same data. Runs alternate stock / module (A B A B)
+after one warm-up each; the median of ``--runs`` is reported with the exact
+number of SQL queries. Upgrades run ``odoo-bin -u`` as a process and count
+its queries in it (bench/upgrade.py).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+HERE = Path(__file__).resolve().parent
+RATIO_TARGET = 1.10
+# extra queries per request (the 200 moves are 200 requests): a small constant,
+# whatever the size of the database or of the batch
+EXTRA_QUERIES_TARGET = 30
+REQUESTS = {"move": 200}
+
+
+_SPECS = {}
+
+
+def kanban_spec(env, view_xmlid):
+    """Cached per database: the web client loads a view once, not at each
+    opening."""
+    key = (env.cr.dbname, view_xmlid)
+    if key not in _SPECS:
+        _SPECS[key] = _kanban_spec(env, view_xmlid)
+    return _SPECS[key]
+
+
+def _kanban_spec(env, view_xmlid):
+    """The specification the web client sends for the cards of a kanban
+    view (every field of the arch, relational ones with their display name,
+    tags with their color) and its number of cards per column."""
+    Lead = env["crm.lead"]
+    view = env.ref(view_xmlid)
+    arch = etree.fromstring(Lead.get_views([(view.id, "kanban")])["views"]["kanban"]["arch"])
+    spec = {}
+    for node in arch.iter("field"):
+        name = node.get("name")
+        field = Lead._fields.get(name)
+        if not field or name in spec:
+            continue
+        if field.type == "many2one":
+            spec[name] = {"fields": {"display_name": {}}}
+        elif field.type == "many2many":
+            spec[name] = {"fields": {"display_name": {}, "color": {}} if name == "tag_ids" else {"display_name": {}}}
+        elif field.type == "one2many":
+            spec[name] = {"fields": {}}
+        else:
+            spec[name] = {}
+    bar = arch.find("progressbar")
+    progress_bar = {
+        "field": bar.get("field"),
+        "colors": json.loads(bar.get("colors")),
+        "sum_field": bar.get("sum_field"),
+        "recurring_revenue_sum_field": bar.get("recurring_revenue_sum_field"),
+    }
+    return spec, int(arch.get("limit") or 40), progress_bar
+
+
+def open_kanban(env, domain, view_xmlid, context):
+    """What the web client calls when a grouped kanban opens: the groups
+    with their first cards each (the view's limit, 40 by default), and the
+    view's progress bars."""
+    Lead = env["crm.lead"].with_context(**context)
+    spec, limit, progress_bar = kanban_spec(env, view_xmlid)
+    Lead.web_read_group(
+        domain,
+        ["stage_id"],
+        aggregates=["expected_revenue:sum", "recurring_revenue_monthly:sum"],
+        auto_unfold=True,
+        unfold_read_specification=spec,
+        unfold_read_default_limit=limit,
+    )
+    Lead.read_progress_bar(domain, "stage_id", progress_bar)
+
+
+PIPELINE_CONTEXT = {"default_type": "opportunity", "show_user_team_stages": 1}
+
+
+def pipeline_domain(env):
+    # the Pipeline action's domain and its default filter "My Pipeline"
+    return [("type", "=", "opportunity"), ("user_id", "=", env.uid)]
+
+
+def op_pipeline(env, _data):
+    open_kanban(env, pipeline_domain(env), "crm.crm_case_kanban_view_leads", PIPELINE_CONTEXT)
+
+
+def op_canvas(env, _data):
+    # the Canvas action: no domain, default filter "My Teams"
+    domain = ["|", ("team_id.user_id", "=", env.uid), ("team_id.member_ids", "in", [env.uid])]
+    open_kanban(
+        env,
+        domain,
+        "crm_canvas_pipeline.crm_lead_view_kanban_canvas",
+        {"default_type": "lead", "show_user_team_stages": True},
+    )
+
+
+def op_my_activities(env, _data):
+    domain = [*pipeline_domain(env), ("activity_user_id", "=", env.uid)]
+    open_kanban(env, domain, "crm.crm_case_kanban_view_leads", PIPELINE_CONTEXT)
+
+
+def op_overdue(env, _data):
+    domain = [*pipeline_domain(env), ("next_action_state", "=", "overdue")]
+    open_kanban(env, domain, "crm.crm_case_kanban_view_leads", PIPELINE_CONTEXT)
+
+
+def op_no_next_action(env, _data):
+    domain = [*pipeline_domain(env), ("next_action_state", "=", "none"), ("won_status", "=", "pending")]
+    open_kanban(env, domain, "crm.crm_case_kanban_view_leads", PIPELINE_CONTEXT)
+
+
+def prep_create(env):
+    team = env["crm.team"].search([("member_ids", "in", [env.uid])], limit=1)
+    return [
+        {
+            "name": "Bench new lead %s" % index,
+            "type": "lead",
+            "team_id": team.id,
+            "user_id": env.uid,
+            "partner_name": "New Company %s" % index,
+            "contact_name": "New Contact %s" % index,
+            "email_from": "new%s@newbench.example.com" % index,
+            "phone": "+34 600 %06d" % index,
+        }
+        for index in range(1000)
+    ]
+
+
+def op_create(env, vals_list):
+    env["crm.lead"].with_context(default_type="lead").create(vals_list)
+
+
+def prep_move(env):
+    """200 open opportunities of the rep in a pipeline stage that has a next one."""
+    stages = env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+    stages = stages.filtered(lambda stage: getattr(stage, "stage_kind", "opportunity") == "opportunity")
+    following = dict(zip(stages.ids, stages.ids[1:], strict=False))
+    leads = env["crm.lead"].search(
+        [("type", "=", "opportunity"), ("user_id", "=", env.uid), ("stage_id", "in", list(following))],
+        order="id",
+        limit=200,
+    )
+    return [(lead.id, following[lead.stage_id.id]) for lead in leads]
+
+
+def op_move(env, moves):
+    """Each card is a request of its own: drop, save, read the card back."""
+    spec = kanban_spec(env, "crm.crm_case_kanban_view_leads")[0]
+    env.invalidate_all()
+    for lead_id, stage_id in moves:
+        env["crm.lead"].browse(lead_id).web_save({"stage_id": stage_id}, spec)
+        env.flush_all()
+        env.cr.flush()
+        env.invalidate_all()
+
+
+def prep_lost(env):
+    leads = env["crm.lead"].search([("user_id", "=", env.uid), ("won_status", "=", "pending")], order="id", limit=500)
+    reason = env["crm.lost.reason"].search([], order="id", limit=1)
+    return leads.ids, reason.id
+
+
+def op_lost(env, data):
+    ids, reason_id = data
+    Wizard = env["crm.lead.lost"].with_context(active_model="crm.lead", active_ids=ids)
+    wizard = Wizard.create({"lead_ids": [(6, 0, ids)], "lost_reason_id": reason_id, "lost_feedback": "<p>Bench</p>"})
+    wizard.action_lost_reason_apply()
+
+
+def prep_restore(env):
+    leads = env["crm.lead"].with_context(active_test=False)
+    return leads.search([("user_id", "=", env.uid), ("won_status", "=", "lost")], order="id", limit=500).ids
+
+
+def op_restore(env, ids):
+    env["crm.lead"].with_context(active_test=False).browse(ids).action_restore()
+
+
+def prep_convert(env):
+    return env["crm.lead"].search([("user_id", "=", env.uid), ("type", "=", "lead")], order="id", limit=500).ids
+
+
+def op_convert(env, ids):
+    # the mass "Convert to opportunity" action, without deduplication (a
+    # duplicate search per lead, the same on both sides)
+    Wizard = env["crm.lead2opportunity.partner.mass"].with_context(active_model="crm.lead", active_ids=ids)
+    wizard = Wizard.create({"deduplicate": False, "user_ids": [(6, 0, [env.uid])]})
+    wizard.action_mass_convert()
+
+
+def prep_activities(env):
+    activities = env["mail.activity"].search(
+        [("res_model", "=", "crm.lead"), ("user_id", "=", env.uid)], order="id", limit=500
+    )
+    return activities.ids
+
+
+def op_activities(env, ids):
+    env["mail.activity"].browse(ids).action_feedback(feedback="Done (bench)")
+
+
+# (key, label, stock op, module op, prepare, absolute target or None)
+OPERATIONS = [
+    ("kanban", "Pipeline kanban (web_read_group + cards + progress bars)", op_pipeline, op_pipeline, None),
+    ("canvas", "Canvas (module) vs stock Pipeline", op_pipeline, op_canvas, None),
+    ("overdue", "Filter Overdue (module) vs My Activities (stock)", op_my_activities, op_overdue, None),
+    ("no_next_action", "Filter No next action (module) vs My Activities", op_my_activities, op_no_next_action, None),
+    ("create", "Create 1,000 leads in one call", op_create, op_create, prep_create),
+    ("move", "Move 200 cards one by one to the next stage", op_move, op_move, prep_move),
+    ("lost", "Mark 500 lost (lost wizard)", op_lost, op_lost, prep_lost),
+    ("restore", "Restore 500 lost", op_restore, op_restore, prep_restore),
+    ("convert", "Convert 500 leads (mass convert wizard)", op_convert, op_convert, prep_convert),
+    ("activities", "Mark 500 activities done", op_activities, op_activities, prep_activities),
+]
+
+
+class Side:
+    def __init__(self, name, database):
+        from odoo.modules.registry import Registry  # noqa: PLC0415
+
+        self.name = name
+        self.database = database
+        self.registry = Registry(database)
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT id FROM res_users WHERE login = 'bench_rep_1'")
+            self.uid = cr.fetchone()[0]
+
+    def measure(self, operation, prepare):
+        """(cpu ms, queries, wall ms) of one run, in a transaction rolled
+        back after. The time is the CPU time of this process and of its
+        PostgreSQL backend (the cluster is local): two other engineers'
+        test runs share the two cores, and contention inflates wall time
+        at random but not the CPU work an operation does."""
+        from odoo import api  # noqa: PLC0415
+
+        cr = self.registry.cursor()
+        try:
+            env = api.Environment(cr, self.uid, {"lang": "en_US", "tz": "UTC", "allowed_company_ids": [1]})
+            data = prepare(env) if prepare else None
+            env.flush_all()
+            cr.flush()
+            env.invalidate_all()
+            cr.execute("SELECT pg_backend_pid()")
+            backend = cr.fetchone()[0]
+            queries = cr.sql_log_count
+            started, cpu = time.perf_counter(), cpu_ns(backend)
+            operation(env, data)
+            env.flush_all()
+            cr.flush()  # precommit hooks: tracking values, like a request's commit
+            cpu = (cpu_ns(backend) - cpu) / 1e6
+            elapsed = (time.perf_counter() - started) * 1000
+            return cpu, cr.sql_log_count - queries, elapsed
+        finally:
+            cr.rollback()
+            cr.close()
+
+
+def cpu_ns(backend_pid):
+    """CPU time (ns) of this process and of a PostgreSQL backend, from the
+    scheduler's own accounting (/proc/PID/schedstat, nanoseconds)."""
+    with open("/proc/%s/schedstat" % backend_pid) as stat:
+        backend = int(stat.read().split()[0])
+    return time.process_time_ns() + backend
+
+
+def time_upgrade(config, database, module):
+    """(ms, queries, wall ms) of ``odoo-bin -u module`` on the database: the
+    CPU time of the process (PostgreSQL's share is in separate backends
+    that close with it, so it is left out), its queries, its wall time."""
+    command = [sys.executable, str(HERE / "upgrade.py"), "-c", config, "-d", database, "-u", module]
+    before = os.times()
+    started = time.perf_counter()
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    elapsed = (time.perf_counter() - started) * 1000
+    after = os.times()
+    cpu = (after.children_user + after.children_system - before.children_user - before.children_system) * 1000
+    return cpu, int(result.stdout.strip().splitlines()[-1]), elapsed
+
+
+def line(key, label, stock, module, absolute_target=None):
+    """A result row; stock/module are lists of (ms, queries)."""
+    row = {"key": key, "operation": label}
+    for side, runs in (("stock", stock), ("module", module)):
+        row["%s_ms" % side] = round(statistics.median(run[0] for run in runs), 1) if runs else None
+        row["%s_queries" % side] = runs[-1][1] if runs else None
+        row["%s_runs_ms" % side] = [round(run[0], 1) for run in runs]
+        row["%s_wall_ms" % side] = round(statistics.median(run[2] for run in runs), 1) if runs else None
+    if stock:
+        row["ratio"] = round(row["module_ms"] / row["stock_ms"], 3)
+        row["extra_queries"] = row["module_queries"] - row["stock_queries"]
+        requests = REQUESTS.get(key, 1)
+        ok = row["ratio"] <= RATIO_TARGET and row["extra_queries"] <= EXTRA_QUERIES_TARGET * requests
+        row["target"] = "ratio <= %.2f, extra queries <= %d x %d request(s)" % (
+            RATIO_TARGET,
+            EXTRA_QUERIES_TARGET,
+            requests,
+        )
+    else:
+        row["ratio"] = None
+        row["extra_queries"] = None
+        ok = row["module_ms"] <= absolute_target * 1000
+        row["target"] = "<= %d s" % absolute_target
+    row["result"] = "PASS" if ok else "FAIL"
+    return row
+
+
+def print_table(rows, size, out=sys.stdout):
+    header = "%-58s %10s %10s %6s %8s %8s  %s" % (
+        "operation (%s leads)" % format(size, ","),
+        "stock ms",
+        "module ms",
+        "ratio",
+        "stock q",
+        "module q",
+        "result",
+    )
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for row in rows:
+        print(
+            "%-58s %10s %10s %6s %8s %8s  %s"
+            % (
+                row["operation"][:58],
+                "-" if row["stock_ms"] is None else "%.0f" % row["stock_ms"],
+                "%.0f" % row["module_ms"],
+                "-" if row["ratio"] is None else "%.2f" % row["ratio"],
+                "-" if row["stock_queries"] is None else row["stock_queries"],
+                "-" if row["module_queries"] is None else row["module_queries"],
+                row["result"],
+            ),
+            file=out,
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("--stock", required=True)
+    parser.add_argument("--module", required=True)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--upgrade-runs", type=int, default=3)
+    parser.add_argument("--install-seconds", type=float, default=0)
+    parser.add_argument("--seed-seconds", type=float, default=0)
+    parser.add_argument("--only", help="comma-separated operation keys (and upgrade): re-time these lines only")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", args.config, "--log-level=warn"], setup_logging=True)
+    stock, module = Side("stock", args.stock), Side("module", args.module)
+    only = set(args.only.split(",")) if args.only else None
+    rows = []
+    for key, label, stock_op, module_op, prepare in OPERATIONS:
+        if only and key not in only:
+            continue
+        results = {"stock": [], "module": []}
+        warm = stock.measure(stock_op, prepare)[0] + module.measure(module_op, prepare)[0]
+        # a fast operation is noisier and cheap to repeat: more runs
+        for _ in range(args.runs if warm > 1000 else max(args.runs, 21)):
+            results["stock"].append(stock.measure(stock_op, prepare))
+            results["module"].append(module.measure(module_op, prepare))
+        row = line(key, label, results["stock"], results["module"])
+        rows.append(row)
+        print(
+            "  %-14s stock %8.0f ms %6d q | module %8.0f ms %6d q | x%.2f %s"
+            % (
+                key,
+                row["stock_ms"],
+                row["stock_queries"],
+                row["module_ms"],
+                row["module_queries"],
+                row["ratio"],
+                row["result"],
+            ),
+            flush=True,
+        )
+
+    if not only or "upgrade" in only:
+        upgrades = {"stock": [], "module": [], "own": []}
+        for _ in range(args.upgrade_runs):
+            upgrades["stock"].append(time_upgrade(args.config, args.stock, "crm"))
+            upgrades["module"].append(time_upgrade(args.config, args.module, "crm"))
+        for _ in range(max(1, args.upgrade_runs // 2)):
+            upgrades["own"].append(time_upgrade(args.config, args.module, "crm_canvas_pipeline"))
+        rows.append(line("upgrade_crm", "Upgrade crm (-u crm, whole process)", upgrades["stock"], upgrades["module"]))
+        rows.append(line("upgrade_module", "Upgrade the module (-u crm_canvas_pipeline)", [], upgrades["own"], 60))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    previous = out / ("bench-%s.json" % args.size)
+    if only and previous.exists():
+        # --only re-times some lines: the others stay from the last full run
+        result = json.loads(previous.read_text())
+        fresh = {row["key"]: row for row in rows}
+        rows = [fresh.pop(row["key"], row) for row in result["rows"]] + list(fresh.values())
+        result["rows"] = rows
+        result["date"] += ", re-timed %s: %s" % (time.strftime("%H:%M UTC", time.gmtime()), ", ".join(sorted(only)))
+    else:
+        install = [(args.install_seconds * 1000, 0, args.install_seconds * 1000)]
+        rows.append(line("install", "Install the module (hooks and back-fill included)", [], install, 120))
+        rows[-1]["module_queries"] = None
+        result = {
+            "size": args.size,
+            "runs": args.runs,
+            "seed_seconds": args.seed_seconds,
+            "install_seconds": args.install_seconds,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "rows": rows,
+        }
+    print()
+    print_table(rows, args.size)
+    (out / ("bench-%s.json" % args.size)).write_text(json.dumps(result, indent=2))
+    with open(out / ("bench-%s.csv" % args.size), "w") as csv:
+        csv.write("operation,stock_ms,module_ms,ratio,stock_queries,module_queries,result\n")
+        for row in rows:
+            csv.write(
+                '"%s",%s,%s,%s,%s,%s,%s\n'
+                % tuple(
+                    "" if row[k] is None else row[k]
+                    for k in (
+                        "operation",
+                        "stock_ms",
+                        "module_ms",
+                        "ratio",
+                        "stock_queries",
+                        "module_queries",
+                        "result",
+                    )
+                )
+            )
+    with open(out / ("bench-%s.txt" % args.size), "w") as txt:
+        print_table(rows, args.size, out=txt)
+    return 0 if all(row["result"] == "PASS" for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
