@@ -26,6 +26,9 @@ OPERATIONS = [
     ("lead own unlink", "crm.lead", "unlink", "own_lead", [], {}, {MANAGER}),
     ("lead create", "crm.lead", "create", None, "new_lead_vals", {}, SALES),
     ("lead own mark lost", "crm.lead", "action_set_lost", "own_lead", [], {"lost_reason_id": "reason"}, SALES),
+    ("lead own mark won", "crm.lead", "action_set_won", "own_lead", [], {}, SALES),
+    ("lead other mark won", "crm.lead", "action_set_won", "other_lead", [], {}, ALL_LEADS),
+    ("tag archive", "crm.tag", "action_archive", "tag", [], {}, SALES),
     ("lead own restore", "crm.lead", "action_restore", "own_lost_lead", [], {}, SALES),
     ("lead own lost unlink", "crm.lead", "unlink", "own_lost_lead", [], {}, NOBODY),
     ("lead own schedule call", "crm.lead", "action_canvas_schedule_call", "own_lead", [], {}, SALES),
@@ -159,6 +162,8 @@ class AccessFixtures:
             return stage
         if name == "reason":
             return self.reason
+        if name == "tag":
+            return env["crm.tag"].create({"name": "Access tag %s" % count})
         if name == "email_blacklist":
             return env["mail.blacklist"]._add("blocked%s@access.example.com" % count)
         if name == "phone_blacklist":
