@@ -1,5 +1,6 @@
 import itertools
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import TransactionCase
@@ -148,6 +149,19 @@ class CanvasCommon(TransactionCase):
             for stay, following in itertools.pairwise(lead_stays):
                 self.assertTrue(stay.date_out, "%s: two open stays" % lead.display_name)
                 self.assertLessEqual(stay.date_out, following.date_in, "%s: stays overlap" % lead.display_name)
+
+    def _queries(self, func):
+        """Queries of `func`, counted like assertQueryCount counts them
+        (pending writes and tracking flushed before and after)."""
+        self.env.flush_all()
+        self.env.cr.flush()  # runs the precommit hooks: tracking messages are counted
+        # no random garbage collection of the bus in the middle (as assertQueryCount)
+        with patch("random.random", lambda: 1):
+            count0 = self.env.cr.sql_log_count
+            func()
+            self.env.flush_all()
+            self.env.cr.flush()
+            return self.env.cr.sql_log_count - count0
 
     @contextmanager
     def assertRaisesRegex(self, exception, regex):

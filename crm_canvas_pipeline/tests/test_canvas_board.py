@@ -1,5 +1,3 @@
-from unittest.mock import patch
-
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged, users
 
@@ -216,18 +214,6 @@ class TestCanvasPromotion(CanvasCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         return leads
-
-    def _queries(self, func):
-        """Queries of `func`, counted like assertQueryCount counts them."""
-        self.env.flush_all()
-        self.env.cr.flush()  # runs the precommit hooks: tracking messages are counted
-        # no random garbage collection of the bus in the middle (as assertQueryCount)
-        with patch("random.random", lambda: 1):
-            count0 = self.env.cr.sql_log_count
-            func()
-            self.env.flush_all()
-            self.env.cr.flush()
-            return self.env.cr.sql_log_count - count0
 
     @users("canvas_rep")
     def test_batch_promotion_query_count_does_not_grow(self):

@@ -373,24 +373,29 @@ class TestNextAction(CanvasCommon):
             self.env.flush_all()
         return len(queries)
 
+    def _call_each(self, leads):
+        """A call due today on each of `leads`, created in one call."""
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        return self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": self.call.id,
+                    "date_deadline": self.today,
+                    "user_id": self.user_rep.id,
+                }
+                for lead in leads
+            ]
+        )
+
     def test_batch_feedback_costs_no_query_per_activity(self):
         """Completing 1,000 activities in one call updates the mirror in
         the ORM's batches of UPDATE_BATCH_SIZE rows, not lead by lead."""
         counts = {}
         for size in (100, 1000):
             leads = self._leads(size, email_prefix="feedback%s-" % size)
-            activities = self.env["mail.activity"].create(
-                [
-                    {
-                        "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                        "res_id": lead.id,
-                        "activity_type_id": self.call.id,
-                        "date_deadline": self.today,
-                        "user_id": self.user_rep.id,
-                    }
-                    for lead in leads
-                ]
-            )
+            activities = self._call_each(leads)
             self.env.invalidate_all()
             counts[size] = self._our_queries(lambda activities=activities: activities.action_feedback())
             self.assertFalse(leads.filtered("next_action_date"), "every next action is gone")
@@ -403,18 +408,7 @@ class TestNextAction(CanvasCommon):
 
         def measure(size, operation):
             leads = self._leads(size, email_prefix="const%s%s-" % (operation, size))
-            activities = self.env["mail.activity"].create(
-                [
-                    {
-                        "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                        "res_id": lead.id,
-                        "activity_type_id": self.call.id,
-                        "date_deadline": self.today,
-                        "user_id": self.user_rep.id,
-                    }
-                    for lead in leads
-                ]
-            )
+            activities = self._call_each(leads)
             self.env.flush_all()
             self.env.invalidate_all()
             count0 = self.env.cr.sql_log_count

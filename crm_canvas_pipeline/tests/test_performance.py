@@ -7,7 +7,6 @@ sizes. A query per record somewhere in the module makes them fail.
 """
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged, users
@@ -28,17 +27,6 @@ class TestCanvasPerformance(CanvasCommon):
         # tracking on, as in the web client, but no tracking values: stock
         # writes one per record and field, and these tests count the module's
         self.env = self.env(context=dict(self.env.context, tracking_disable=False, mail_notrack=True))
-
-    def _queries(self, func):
-        """Queries of `func`, counted like assertQueryCount counts them."""
-        self.env.flush_all()
-        self.env.cr.flush()
-        with patch("random.random", lambda: 1):
-            count0 = self.env.cr.sql_log_count
-            func()
-            self.env.flush_all()
-            self.env.cr.flush()
-            return self.env.cr.sql_log_count - count0
 
     def _fresh(self, count, **values):
         """`count` records of the rep with tags and an open activity each

@@ -1,5 +1,3 @@
-from unittest.mock import patch
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged, users
 
@@ -138,16 +136,6 @@ class TestStageHistory(CanvasCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         return leads
-
-    def _queries(self, func):
-        self.env.flush_all()
-        self.env.cr.flush()
-        with patch("random.random", lambda: 1):
-            count0 = self.env.cr.sql_log_count
-            func()
-            self.env.flush_all()
-            self.env.cr.flush()
-            return self.env.cr.sql_log_count - count0
 
     @users("canvas_rep")
     def test_batch_move_query_count_does_not_grow(self):
