@@ -61,11 +61,13 @@ def _is_set(value):
     return bool(value)
 
 
-def check_input(model, fnames, vals_list):
+def check_input(model, fnames, vals_list, read_later=frozenset()):
     """Values of the module's own fields, whoever sends them (RPC, import):
     a clear error for a wrong type, an unknown choice, a date that is no
     date or a record that does not exist, instead of a database error.
-    Records are checked in one query per model."""
+    Records are checked in one query per model, except those of the fields
+    in `read_later`, which the caller reads before writing anything (a
+    missing one raises MissingError there, at no extra query)."""
     wanted = defaultdict(set)
     for vals in vals_list:
         for fname in fnames.intersection(vals):
@@ -91,6 +93,8 @@ def check_input(model, fnames, vals_list):
             if not valid:
                 _raise_invalid(model, field, value)
     for field, ids in wanted.items():
+        if field.name in read_later:
+            continue
         found = set(model.env[field.comodel_name].sudo().with_context(active_test=False).browse(ids).exists().ids)
         missing = ids - found
         if missing:
@@ -633,7 +637,8 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        self._canvas_check_input([vals])
+        # the target stage is read (kind, rules) before anything is written
+        self._canvas_check_input([vals], read_later=frozenset({"stage_id"}))
         if "contact_policy" in vals and not self.env.context.get("canvas_contact_policy"):
             return self._canvas_write_contact_policy(vals)
         # stage history: rows for every stage change, written after the fact
@@ -674,8 +679,8 @@ class CrmLead(models.Model):
         return result
 
     @api.model
-    def _canvas_check_input(self, vals_list):
-        check_input(self, CANVAS_INPUT_FIELDS, vals_list)
+    def _canvas_check_input(self, vals_list, read_later=frozenset()):
+        check_input(self, CANVAS_INPUT_FIELDS, vals_list, read_later=read_later)
 
     def _canvas_write_contact_policy(self, vals):
         """A contact policy written directly (form, import, mass edit, RPC)
