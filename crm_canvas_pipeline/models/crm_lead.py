@@ -192,11 +192,6 @@ class CrmLead(models.Model):
         compute="_compute_next_action_state",
         search="_search_next_action_state",
     )
-    canvas_last_touch = fields.Datetime(
-        "Last touch",
-        compute="_compute_canvas_last_touch",
-        help="The last stage change, done activity or logged note.",
-    )
 
     # lost archive
     contact_policy = fields.Selection(
@@ -428,13 +423,6 @@ class CrmLead(models.Model):
             )
         )
         return dict(self.env.cr.fetchall())
-
-    @api.depends("date_last_stage_update")
-    def _compute_canvas_last_touch(self):
-        touches = self.filtered("id")._canvas_touch_dates()
-        for lead in self:
-            dates = [d for d in (lead.date_last_stage_update, touches.get(lead.id)) if d]
-            lead.canvas_last_touch = max(dates) if dates else False
 
     def _compute_rotting(self):
         super()._compute_rotting()
