@@ -826,34 +826,22 @@ class CrmLead(models.Model):
         reason_id = (context.get("canvas_lost_values") or {}).get("lost_reason_id")
         given_reason = self.env["crm.lost.reason"].browse(reason_id)
         today = fields.Date.context_today(self)
+        # lost work leaves the reps' to-do lists; its loss row keeps what it was
+        cancelled = {}
+        if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
+            cancelled = self._canvas_cancel_activities(log=False)
         rows = []
-        by_policy = defaultdict(lambda: self.browse())
+        by_policy = defaultdict(list)
         for lead in self:
             reason = lead.lost_reason_id or given_reason
             policy = chosen_policy or reason.contact_policy or "none"
-            retarget_date = today + timedelta(days=reason.retarget_days) if policy == "retarget" else False
-            rows.append(
-                {
-                    "lead_id": lead.id,
-                    "lead_name": lead.name,
-                    "reason_id": reason.id,
-                    "note": note,
-                    "contact_policy": policy,
-                    "retarget_date": retarget_date,
-                    "stage_id": lead.stage_id.id,
-                    "lead_type": lead.type,
-                    "expected_revenue": lead.expected_revenue,
-                    "currency_id": lead.company_currency.id,
-                    "user_id": lead.user_id.id,
-                    "team_id": lead.team_id.id,
-                    "company_id": lead.company_id.id,
-                    "lost_by_id": self.env.uid,
-                }
-            )
+            retarget_date = today + timedelta(days=reason.retarget_days) if policy == "retarget" else None
+            rows.append((lead.id, reason.id or None, policy, retarget_date, cancelled.get(lead.id)))
             # a prospect who asked not to be contacted stays so
             if lead.contact_policy != "do_not_contact" and policy != "none":
-                by_policy[policy, retarget_date] |= lead
-        self.env["crm.lead.loss"].sudo().create(rows)
+                by_policy[policy, retarget_date or False].append(lead.id)
+        self._canvas_insert_losses(rows, note)
+        by_policy = {key: self.browse(ids) for key, ids in by_policy.items()}
         for (policy, retarget_date), leads in by_policy.items():
             if policy == "do_not_contact":
                 leads._canvas_set_do_not_contact()
@@ -861,8 +849,48 @@ class CrmLead(models.Model):
                 leads.with_context(canvas_contact_policy=True).write(
                     {"contact_policy": "retarget", "retarget_date": retarget_date}
                 )
-        if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
-            self._canvas_cancel_activities()
+
+    def _canvas_insert_losses(self, rows, note):
+        """Insert the loss rows of a batch in one statement: `rows` are
+        (lead id, reason id, contact policy, re-target date, cancelled
+        activities), the rest is the lead as it is now. The closing note is
+        the same for the batch: sanitized once, as the field would."""
+        Loss = self.env["crm.lead.loss"].sudo()
+        self.flush_recordset(["name", "stage_id", "type", "expected_revenue", "user_id", "team_id", "company_id"])
+        Loss.flush_model()
+        now = self.env.cr.now()
+        lead_ids, reason_ids, policies, retarget_dates, cancelled = (list(column) for column in zip(*rows, strict=True))
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lead_loss (
+                    lead_id, lead_name, reason_id, contact_policy, retarget_date, cancelled_activities, note,
+                    stage_id, lead_type, expected_revenue, currency_id, user_id, team_id, company_id,
+                    date, lost_by_id, create_uid, create_date, write_uid, write_date
+                )
+                SELECT lead.id, lead.name, loss.reason_id, loss.policy, loss.retarget_date, loss.cancelled, %(note)s,
+                       lead.stage_id, lead.type, lead.expected_revenue,
+                       COALESCE(company.currency_id, %(currency)s), lead.user_id, lead.team_id, lead.company_id,
+                       %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(lead_ids)s::int[], %(reason_ids)s::int[], %(policies)s::varchar[],
+                              %(retarget_dates)s::date[], %(cancelled)s::text[])
+                       AS loss(lead_id, reason_id, policy, retarget_date, cancelled)
+                  JOIN crm_lead lead ON lead.id = loss.lead_id
+                  LEFT JOIN res_company company ON company.id = lead.company_id
+                """,
+                note=Loss._fields["note"].convert_to_column(note, Loss) if note else None,
+                currency=self.env.company.currency_id.id,
+                now=now,
+                uid=self.env.uid,
+                lead_ids=lead_ids,
+                reason_ids=reason_ids,
+                policies=policies,
+                retarget_dates=retarget_dates,
+                cancelled=cancelled,
+            )
+        )
+        Loss.invalidate_model()
+        self.invalidate_recordset(["loss_ids"])
 
     def _canvas_set_do_not_contact(self, message=None):
         """Honour a prospect's wish not to be contacted: the lead says so and
@@ -886,38 +914,46 @@ class CrmLead(models.Model):
         )
         self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
 
-    def _canvas_cancel_activities(self):
-        """Lost work leaves the reps' to-do lists: open activities are
-        cancelled, and the chatter keeps what they were."""
+    def _canvas_cancel_activities(self, log=True):
+        """Cancel the open activities of these records: they leave the reps'
+        to-do lists. Returns {lead id: what they were, a line each}; with
+        `log`, the chatter keeps it (a loss keeps it in its loss row
+        instead, without a message per lead)."""
         activities = (
             self.env["mail.activity"].sudo().search([("res_model", "=", "crm.lead"), ("res_id", "in", self.ids)])
         )
         if not activities:
-            return
-        bodies = {}
-        for lead_id, lead_activities in activities.grouped("res_id").items():
-            items = Markup("").join(
-                Markup("<li>%s</li>")
-                % " - ".join(filter(None, [a.activity_type_id.name, a.summary, str(a.date_deadline)]))
+            return {}
+        cancelled = {
+            lead_id: "\n".join(
+                " - ".join(filter(None, [a.activity_type_id.name, a.summary, str(a.date_deadline)]))
                 for a in lead_activities
             )
-            bodies[lead_id] = Markup("<p>%s</p><ul>%s</ul>") % (
-                self.env._("Lost: these open activities were cancelled."),
-                items,
-            )
+            for lead_id, lead_activities in activities.grouped("res_id").items()
+        }
         activities.with_context(canvas_skip_next_action_rule=True).unlink()
-        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+        if log:
+            title = self.env._("These open activities were cancelled.")
+            self.browse(list(cancelled))._message_log_batch(
+                bodies={
+                    lead_id: Markup("<p>%s</p><ul>%s</ul>")
+                    % (title, Markup("").join(Markup("<li>%s</li>") % item for item in text.split("\n")))
+                    for lead_id, text in cancelled.items()
+                }
+            )
+        return cancelled
 
     def _canvas_record_restores(self):
         losses = self.env["crm.lead.loss"].sudo().search([("lead_id", "in", self.ids), ("restored_date", "=", False)])
         losses.write({"restored_date": fields.Datetime.now(), "restored_by_id": self.env.uid})
-        bodies = {}
-        for lead in self:
-            body = self.env._("Restored: its losses stay in its history.")
-            if lead.contact_policy == "do_not_contact":
-                body += " " + self.env._("The prospect still does not want to be contacted.")
-            bodies[lead.id] = Markup("<p>%s</p>") % body
-        self._message_log_batch(bodies=bodies)
+        # the restore is in stock's tracking message and on the loss rows; a
+        # prospect who asked not to be contacted is worth a word
+        unwilling = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
+        if unwilling:
+            body = Markup("<p>%s</p>") % self.env._(
+                "Restored: the prospect still does not want to be contacted."
+            )
+            unwilling._message_log_batch(bodies=dict.fromkeys(unwilling.ids, body))
 
     def _canvas_flag_returning_prospects(self):
         """A new lead whose email or phone belongs to a lost lead points to

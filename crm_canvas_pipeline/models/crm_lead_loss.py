@@ -22,6 +22,9 @@ class CrmLeadLoss(models.Model):
     lead_name = fields.Char("Lead name", readonly=True)
     reason_id = fields.Many2one("crm.lost.reason", "Lost reason", index=True, ondelete="restrict", readonly=True)
     note = fields.Html("Closing note", sanitize=True, readonly=True)
+    cancelled_activities = fields.Text(
+        "Cancelled activities", readonly=True, help="The open activities the loss took off the reps' to-do lists."
+    )
     contact_policy = fields.Selection(
         CONTACT_POLICIES, "Contact policy", readonly=True, help="The policy applied to the prospect by this loss."
     )

@@ -150,7 +150,9 @@ class TestLostArchive(CanvasCommon):
         lead.activity_schedule("mail.mail_activity_data_call", summary="Call about the offer")
         self._lose(lead, self.reason_unreachable)
         self.assertFalse(lead.with_context(active_test=False).activity_ids)
-        self.assertTrue(any("Call about the offer" in body for body in lead.message_ids.mapped("body")))
+        # what was planned stays with the loss, not in a message per lead
+        self.assertIn("Call about the offer", lead.loss_ids.cancelled_activities)
+        self.assertFalse(any("Call about the offer" in body for body in lead.message_ids.mapped("body")))
 
     def test_keep_activities_setting(self):
         self.env["ir.config_parameter"].set_param("crm_canvas_pipeline.loss_keep_activities", "True")
