@@ -616,8 +616,9 @@ class CrmLead(models.Model):
             promoted._canvas_log_conversion()
         leads._check_stage_kind()
         if not self.env.context.get("canvas_skip_stage_rules"):
+            required = self.env["crm.stage"]._canvas_required_fields()
             for stage, created in leads.grouped("stage_id").items():
-                if stage.sudo().required_field_ids or stage.requires_next_action:
+                if stage.id in required or stage.requires_next_action:
                     created._canvas_check_stage_rules(stage, {}, moving=False)
         leads.filtered(lambda lead: lead.contact_policy == "do_not_contact")._canvas_set_do_not_contact()
         leads._canvas_flag_returning_prospects()
@@ -1083,17 +1084,17 @@ class CrmLead(models.Model):
         if not self:
             return {}
         problems = defaultdict(list)
-        for field in stage.sudo().required_field_ids:
-            if field.name not in self._fields:
+        for fname in self.env["crm.stage"]._canvas_required_fields().get(stage.id, ()):
+            if fname not in self._fields:
                 continue
-            label = self._fields[field.name]._description_string(self.env)
-            if field.name in vals:
-                if not _is_set(vals[field.name]):
+            label = self._fields[fname]._description_string(self.env)
+            if fname in vals:
+                if not _is_set(vals[fname]):
                     for lead in self:
                         problems[lead].append(label)
                 continue
             for lead in self:
-                if not lead[field.name]:
+                if not lead[fname]:
                     problems[lead].append(label)
         if stage.requires_next_action and not any(_is_set(vals.get(fname)) for fname in NEXT_ACTION_FIELDS):
             planned = {
@@ -1132,11 +1133,15 @@ class CrmLead(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         skip_default = str2bool(params.get_param(FORBID_SKIP_PARAM, "False"))
         back_default = str2bool(params.get_param(FORBID_BACK_PARAM, "False"))
+        team_rules = self.env["crm.team"]._canvas_move_rules()
         broken, orders = {}, {}
+        if not (skip_default or back_default or team_rules):
+            return broken
         for lead in self:
             team = lead.team_id
-            forbid_skip = team.canvas_forbid_skip == "forbid" or (team.canvas_forbid_skip != "allow" and skip_default)
-            forbid_back = team.canvas_forbid_back == "forbid" or (team.canvas_forbid_back != "allow" and back_default)
+            skip, back = team_rules.get(team.id, ("default", "default"))
+            forbid_skip = skip == "forbid" or (skip != "allow" and skip_default)
+            forbid_back = back == "forbid" or (back != "allow" and back_default)
             if not (forbid_skip or forbid_back) or not lead.stage_id:
                 continue
             if team not in orders:
@@ -1240,49 +1245,56 @@ class CrmLead(models.Model):
 
     def _canvas_history_open(self, close=True):
         """Close the open stays of these records and open one in their
-        current stage: one UPDATE and one INSERT for the whole batch."""
+        current stage: one statement for the whole batch (a card dragged is
+        a request of its own, so this runs once per card)."""
         if not self:
             return
-        now = self.env.cr.now()
-        History = self.env["crm.lead.stage.history"].sudo()
-        if close:
-            History.flush_model()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE crm_lead_stage_history
-                       SET date_out = %(now)s,
-                           duration_days = EXTRACT(EPOCH FROM (%(now)s - date_in)) / 86400.0,
-                           write_uid = %(uid)s,
-                           write_date = %(now)s
-                     WHERE lead_id IN %(ids)s
-                       AND date_out IS NULL
-                    """,
-                    now=now,
-                    uid=self.env.uid,
-                    ids=tuple(self.ids),
-                )
-            )
-            History.invalidate_model(["date_out", "duration_days", "write_uid", "write_date"])
-        History.create(
-            [
-                {
-                    "lead_id": lead.id,
-                    "lead_name": lead.name,
-                    "stage_id": lead.stage_id.id,
-                    "stage_kind": lead.stage_id.stage_kind,
-                    "lead_type": lead.type,
-                    "date_in": now,
-                    "team_id": lead.team_id.id,
-                    "user_id": lead.user_id.id,
-                    "company_id": lead.company_id.id,
-                    "moved_by_id": self.env.uid,
-                    "outcome": lead.won_status if lead.won_status in ("won", "lost") else False,
-                }
-                for lead in self
-                if lead.stage_id
-            ]
+        self.flush_recordset(["name", "stage_id", "type", "team_id", "user_id", "company_id", "won_status"])
+        History = self.env["crm.lead.stage.history"]
+        History.flush_model()
+        close_open_stays = SQL(
+            """
+            closed AS (
+                UPDATE crm_lead_stage_history
+                   SET date_out = %(now)s,
+                       duration_days = EXTRACT(EPOCH FROM (%(now)s - date_in)) / 86400.0,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                 WHERE lead_id IN %(ids)s
+                   AND date_out IS NULL
+            ),
+            """,
+            now=self.env.cr.now(),
+            uid=self.env.uid,
+            ids=tuple(self.ids),
         )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH %(close)s
+                new_stays AS (
+                    SELECT lead.id, lead.name, lead.stage_id, stage.stage_kind, lead.type, lead.team_id,
+                           lead.user_id, lead.company_id,
+                           CASE WHEN lead.won_status IN ('won', 'lost') THEN lead.won_status END AS outcome
+                      FROM crm_lead lead
+                      JOIN crm_stage stage ON stage.id = lead.stage_id
+                     WHERE lead.id IN %(ids)s
+                )
+                INSERT INTO crm_lead_stage_history (
+                    lead_id, lead_name, stage_id, stage_kind, lead_type, team_id, user_id, company_id, outcome,
+                    date_in, moved_by_id, create_uid, create_date, write_uid, write_date
+                )
+                SELECT new_stays.*, %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM new_stays
+                """,
+                close=close_open_stays if close else SQL(""),
+                now=self.env.cr.now(),
+                uid=self.env.uid,
+                ids=tuple(self.ids),
+            )
+        )
+        History.invalidate_model()
+        self.invalidate_recordset(["stage_history_ids"])
 
     def _canvas_on_won_lost(self, old_status_by_lead, new_status_by_lead):
         """A lead that closes writes its outcome on its stays (a restore

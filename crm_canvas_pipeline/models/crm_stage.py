@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -51,9 +51,34 @@ class CrmStage(models.Model):
             return None
         return super()._onchange_is_won()
 
+    @api.model
+    @tools.ormcache()
+    def _canvas_required_fields(self):
+        """{stage id: names of its required fields}: every card moved checks
+        the stage it enters, and the rules change only when a manager edits
+        a stage. Read once per cache, cleared by those edits."""
+        self.flush_model(["required_field_ids"])
+        self.env.cr.execute(
+            """
+            SELECT rel.stage_id, array_agg(field.name ORDER BY field.id)
+              FROM crm_stage_required_field_rel rel
+              JOIN ir_model_fields field ON field.id = rel.field_id
+             GROUP BY rel.stage_id
+            """
+        )
+        return {stage_id: tuple(names) for stage_id, names in self.env.cr.fetchall()}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("required_field_ids") for vals in vals_list):
+            self.env.registry.clear_cache()
+        return super().create(vals_list)
+
     def write(self, vals):
         if "stage_kind" in vals:
             self._check_kind_change(vals["stage_kind"])
+        if "required_field_ids" in vals:
+            self.env.registry.clear_cache()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

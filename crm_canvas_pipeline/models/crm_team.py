@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
+MOVE_RULE_FIELDS = ("canvas_forbid_skip", "canvas_forbid_back")
 RULE_CHOICES = [("default", "As in the CRM settings"), ("forbid", "Forbidden"), ("allow", "Allowed")]
 
 
@@ -26,3 +27,31 @@ class CrmTeam(models.Model):
         default="default",
         help="Whether records of this team may move back to an earlier stage.",
     )
+
+    @api.model
+    @tools.ormcache()
+    def _canvas_move_rules(self):
+        """{team id: (skip rule, back rule)} of the teams that set their own
+        move rules; the others follow the settings. Every card moved checks
+        them, and they change only when a manager edits a team: read once
+        per cache, cleared by those edits."""
+        self.flush_model(MOVE_RULE_FIELDS)
+        self.env.cr.execute(
+            """
+            SELECT id, canvas_forbid_skip, canvas_forbid_back
+              FROM crm_team
+             WHERE canvas_forbid_skip != 'default' OR canvas_forbid_back != 'default'
+            """
+        )
+        return {team_id: (skip, back) for team_id, skip, back in self.env.cr.fetchall()}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get(fname, "default") != "default" for vals in vals_list for fname in MOVE_RULE_FIELDS):
+            self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.keys() & set(MOVE_RULE_FIELDS):
+            self.env.registry.clear_cache()
+        return super().write(vals)
