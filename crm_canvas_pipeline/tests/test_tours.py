@@ -17,7 +17,7 @@ from .common import CanvasCommon
 # Two cores shared with other jobs: a journey of some forty steps needs time.
 TOUR_TIMEOUT = 600
 
-# The screens the tours photograph (static/tests/tours/canvas_screenshot.js),
+# The screens the tours photograph (screenshot() in static/tests/tours/canvas_tour_utils.js),
 # by the names the README, the readme fragments and the Apps page use.
 SCREENSHOTS = ("canvas", "lead_form_losses", "stage_form_rules", "lost_archive", "pipeline_flow")
 SCREENSHOT_SIGNAL = re.compile(r"^canvas-screenshot:([a-z_]+)$")

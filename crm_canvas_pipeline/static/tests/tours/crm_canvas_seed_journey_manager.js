@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
-import { screenshot } from "@crm_canvas_pipeline/../tests/tours/canvas_screenshot";
+import { screenshot, serverIdle } from "@crm_canvas_pipeline/../tests/tours/canvas_tour_utils";
 
 // The seed's journey (issue 10) as a sales manager, after the rep's: look at
 // a lead lost twice and the Proposal stage's rules, extend the pipeline with a
@@ -40,6 +40,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_manager", {
             content: "open the Canvas",
             run: "click",
         },
+        serverIdle("the Canvas has the server's data"),
         {
             trigger: `.o_kanban_record:contains('${RELOST}')`,
             content: "open the lead lost twice",

@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
-import { screenshot } from "@crm_canvas_pipeline/../tests/tours/canvas_screenshot";
+import { screenshot, serverIdle } from "@crm_canvas_pipeline/../tests/tours/canvas_tour_utils";
 
 // The seed's journey (issue 10) as a sales rep, end to end in the browser.
 // Fixtures come from TestSeedJourney (tests/test_tours.py): the team's
@@ -13,8 +13,9 @@ const card = (name) => `.o_kanban_record:contains('${name}')`;
 const stageButton = (stage) => `.o_statusbar_status button.o_arrow_button:contains('${stage}')`;
 const currentStage = (stage) => `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
 // The tag panel of the Canvas loads its values after the board is shown, then
-// folds (no tag in use) or fills up, which moves the columns: wait for that,
-// or a drag that starts before can be lost.
+// folds (no tag in use) or fills up, which moves the columns; and the board
+// may be drawn from Odoo's cache first, then again with the server's data:
+// wait for both, or a drag that starts before can be lost.
 const openCanvas = () => [
     {
         trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
@@ -25,6 +26,7 @@ const openCanvas = () => [
         trigger: ".o_search_panel_sidebar, .o_search_panel .o_search_panel_section",
         content: "the Canvas and its tag panel are loaded",
     },
+    serverIdle("the Canvas has the server's data"),
 ];
 
 registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
