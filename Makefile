@@ -12,7 +12,7 @@ help:
 	@echo "make load         16 reps over JSON-RPC on 2 Odoo workers for 60 s, then again with faults"
 	@echo "make lint         pre-commit: ruff, pylint-odoo, OCA checks, prettier"
 	@echo "make i18n         regenerate i18n/crm_canvas_pipeline.pot and merge it into es.po"
-	@echo "make screenshots  Chromium screenshots of the main screens into static/description/"
+	@echo "make screenshots  the seed-journey tours' screenshots into static/description/"
 	@echo "make readme       regenerate static/description/index.html from readme/*.md"
 	@echo "make wheel        build dist/odoo_addon_crm_canvas_pipeline-<version>-py3-none-any.whl"
 	@echo "make bench        stock crm vs crm + the module on SIZE seeded leads (default 10000)"

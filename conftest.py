@@ -10,8 +10,3 @@ def pytest_sessionfinish(session, exitstatus):
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped and session.exitstatus == 0:
         session.exitstatus = 1
-
-
-# Run by `make screenshots` (odoo-bin --test-tags canvas_screenshots), never
-# by `make test`: it writes PNGs into the module instead of checking it.
-collect_ignore = ["crm_canvas_pipeline/tests/test_screenshots.py"]

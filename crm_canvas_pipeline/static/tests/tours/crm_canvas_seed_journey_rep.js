@@ -1,17 +1,21 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { screenshot, serverIdle } from "@crm_canvas_pipeline/../tests/tours/canvas_tour_utils";
 
 // The seed's journey (issue 10) as a sales rep, end to end in the browser.
-// Fixtures come from TestSeedJourney (tests/test_tours.py): the "Seed ..."
-// stages, tag, lost reason and the "Seed loser" opportunity.
-const INITIATIVE = "Seed journey initiative";
+// Fixtures come from TestSeedJourney (tests/test_tours.py): the team's
+// pipeline (Discovery, Proposal, Won), the "Referral" tag, the "Terrace
+// furniture" opportunity and the showcase leads the Canvas screenshot shows.
+const INITIATIVE = "Coworking seats";
+const LOSER = "Terrace furniture";
 const column = (title) => `.o_kanban_group:has(.o_column_title:contains('${title}'))`;
 const card = (name) => `.o_kanban_record:contains('${name}')`;
 const stageButton = (stage) => `.o_statusbar_status button.o_arrow_button:contains('${stage}')`;
 const currentStage = (stage) => `.o_statusbar_status button.o_arrow_button_current:contains('${stage}')`;
 // The tag panel of the Canvas loads its values after the board is shown, then
-// folds (no tag in use) or fills up, which moves the columns: wait for that,
-// or a drag that starts before can be lost.
+// folds (no tag in use) or fills up, which moves the columns; and the board
+// may be drawn from Odoo's cache first, then again with the server's data:
+// wait for both, or a drag that starts before can be lost.
 const openCanvas = () => [
     {
         trigger: ".o_main_navbar [data-menu-xmlid='crm_canvas_pipeline.crm_lead_menu_canvas']",
@@ -22,6 +26,7 @@ const openCanvas = () => [
         trigger: ".o_search_panel_sidebar, .o_search_panel .o_search_panel_section",
         content: "the Canvas and its tag panel are loaded",
     },
+    serverIdle("the Canvas has the server's data"),
 ];
 
 registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
@@ -39,6 +44,11 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             trigger: `.o_kanban_renderer ${column("New initiative")}`,
             content: "the Canvas starts with the initiative columns",
         },
+        screenshot(
+            "canvas",
+            `${column("Discovery")} ${card(LOSER)}`,
+            "the rep's Canvas: initiatives, then the pipeline"
+        ),
         {
             trigger: ".o_control_panel .o-kanban-button-new",
             content: "create an initiative",
@@ -72,15 +82,15 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
         {
             trigger: ".o_field_widget[name=tag_ids] input",
             content: "tag it",
-            run: "edit Seed refer",
+            run: "edit Referr",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item:contains('Seed referral'):not(:contains('Create'))",
+            trigger: ".o-autocomplete--dropdown-item:contains('Referral'):not(:contains('Create'))",
             content: "pick the existing tag",
             run: "click",
         },
         {
-            trigger: ".o_field_widget[name=tag_ids] .o_tag:contains('Seed referral')",
+            trigger: ".o_field_widget[name=tag_ids] .o_tag:contains('Referral')",
             content: "the tag is set",
         },
         ...stepUtils.saveForm(),
@@ -149,25 +159,25 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
         {
             trigger: `${column("Qualified")} ${card(INITIATIVE)}:contains('Initiative')`,
             content: "drag the initiative into the pipeline's first stage",
-            run: `drag_and_drop (${column("Seed intake")})`,
+            run: `drag_and_drop (${column("Discovery")})`,
         },
         {
-            trigger: `${column("Seed intake")} ${card(INITIATIVE)}:contains('Opportunity')`,
+            trigger: `${column("Discovery")} ${card(INITIATIVE)}:contains('Opportunity')`,
             content: "it is an opportunity now; open it",
             run: "click",
         },
         {
-            trigger: `.o_form_view ${currentStage("Seed intake")}`,
+            trigger: `.o_form_view ${currentStage("Discovery")}`,
             content: "the form of the opportunity",
         },
         // the next stage's rule blocks it until the field is filled
         {
-            trigger: stageButton("Seed proposal"),
+            trigger: stageButton("Proposal"),
             content: "move it to the proposal stage",
             run: "click",
         },
         {
-            trigger: ".modal:contains('Seed proposal'):contains('Expected Revenue')",
+            trigger: ".modal:contains('Proposal'):contains('Expected Revenue')",
             content: "the stage rule says what is missing",
         },
         {
@@ -183,7 +193,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
         // the refused stage is still on the form: saving moves it with the revenue
         ...stepUtils.saveForm(),
         {
-            trigger: `.o_form_saved ${currentStage("Seed proposal")}`,
+            trigger: `.o_form_saved ${currentStage("Proposal")}`,
             content: "it is in the proposal stage",
         },
         // win it: a customer
@@ -204,7 +214,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
         // lose the other one: the prospect asked not to be contacted
         ...openCanvas(),
         {
-            trigger: `${column("Seed intake")} ${card("Seed loser")}`,
+            trigger: `${column("Discovery")} ${card(LOSER)}`,
             content: "open the other opportunity",
             run: "click",
         },
@@ -214,7 +224,8 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             run: "click",
         },
         {
-            trigger: ".modal .o_field_widget[name=lost_reason_id] .o_selection_badge:contains('Seed: stop calling us')",
+            trigger:
+                ".modal .o_field_widget[name=lost_reason_id] .o_selection_badge:contains('Asked not to be contacted')",
             content: "the reason: a do-not-contact one",
             run: "click",
         },
