@@ -814,36 +814,61 @@ class CrmLead(models.Model):
     def action_set_lost(self, **additional_values):
         # stock archives first and writes the reason after: a lead whose
         # probability is already 0 is lost in between, so pass the reason along
-        return super(CrmLead, self.with_context(canvas_lost_values=additional_values)).action_set_lost(
-            **additional_values
-        )
+        leads = self.with_context(canvas_lost_values=additional_values)
+        given_reason = self.env["crm.lost.reason"].browse(additional_values.get("lost_reason_id"))
+        # the re-target policy a loss sets goes into stock's own write: one
+        # tracked UPDATE per lead rather than two
+        retarget = defaultdict(list)
+        for lead in self:
+            if lead.won_status != "lost" and lead.contact_policy != "do_not_contact":
+                policy, retarget_date = lead._canvas_loss_policy(given_reason)[1:]
+                if policy == "retarget":
+                    retarget[retarget_date].append(lead.id)
+        result = True
+        for retarget_date, ids in retarget.items():
+            result = super(
+                CrmLead, leads.browse(ids).with_context(canvas_contact_policy=True, canvas_retarget_written=True)
+            ).action_set_lost(**additional_values, contact_policy="retarget", retarget_date=retarget_date)
+        others = self - self.browse([lead_id for ids in retarget.values() for lead_id in ids])
+        if others:
+            result = super(CrmLead, leads.browse(others.ids)).action_set_lost(**additional_values)
+        return result
+
+    def _canvas_loss_policy(self, given_reason):
+        """(reason, contact policy, re-target date) of a loss of this lead:
+        its reason's policy, or the stricter one chosen in the loss wizard."""
+        reason = self.lost_reason_id or given_reason
+        policy = self.env.context.get("canvas_loss_policy") or reason.contact_policy or "none"
+        if policy != "retarget":
+            return reason, policy, None
+        return reason, policy, fields.Date.context_today(self) + timedelta(days=reason.retarget_days)
 
     def _canvas_record_losses(self):
         """One loss row per lead, then the contact policy its reason implies
         (or the stricter one chosen in the loss wizard)."""
         context = self.env.context
         note = context.get("canvas_loss_note") or False
-        chosen_policy = context.get("canvas_loss_policy")
         reason_id = (context.get("canvas_lost_values") or {}).get("lost_reason_id")
         given_reason = self.env["crm.lost.reason"].browse(reason_id)
-        today = fields.Date.context_today(self)
         # lost work leaves the reps' to-do lists; its loss row keeps what it was
-        cancelled = {}
+        activities, cancelled = self.env["mail.activity"], {}
         if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
-            cancelled = self._canvas_cancel_activities(log=False)
+            activities, cancelled = self._canvas_open_activities()
         rows = []
         by_policy = defaultdict(list)
         for lead in self:
-            reason = lead.lost_reason_id or given_reason
-            policy = chosen_policy or reason.contact_policy or "none"
-            retarget_date = today + timedelta(days=reason.retarget_days) if policy == "retarget" else None
+            reason, policy, retarget_date = lead._canvas_loss_policy(given_reason)
             rows.append((lead.id, reason.id or None, policy, retarget_date, cancelled.get(lead.id)))
-            # a prospect who asked not to be contacted stays so
+            # a prospect who asked not to be contacted stays so; a re-target
+            # from action_set_lost is written by it
+            if policy == "retarget" and context.get("canvas_retarget_written"):
+                continue
             if lead.contact_policy != "do_not_contact" and policy != "none":
                 by_policy[policy, retarget_date or False].append(lead.id)
         self._canvas_insert_losses(rows, note)
-        by_policy = {key: self.browse(ids) for key, ids in by_policy.items()}
-        for (policy, retarget_date), leads in by_policy.items():
+        activities.with_context(canvas_skip_next_action_rule=True).unlink()
+        for (policy, retarget_date), ids in by_policy.items():
+            leads = self.browse(ids)
             if policy == "do_not_contact":
                 leads._canvas_set_do_not_contact()
             else:
@@ -915,34 +940,36 @@ class CrmLead(models.Model):
         )
         self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
 
-    def _canvas_cancel_activities(self, log=True):
-        """Cancel the open activities of these records: they leave the reps'
-        to-do lists. Returns {lead id: what they were, a line each}; with
-        `log`, the chatter keeps it (a loss keeps it in its loss row
-        instead, without a message per lead)."""
+    def _canvas_open_activities(self):
+        """The open activities of these records, and what they are:
+        {lead id: a line per activity}."""
         activities = (
             self.env["mail.activity"].sudo().search([("res_model", "=", "crm.lead"), ("res_id", "in", self.ids)])
         )
-        if not activities:
-            return {}
-        cancelled = {
+        return activities, {
             lead_id: "\n".join(
                 " - ".join(filter(None, [a.activity_type_id.name, a.summary, str(a.date_deadline)]))
                 for a in lead_activities
             )
             for lead_id, lead_activities in activities.grouped("res_id").items()
         }
+
+    def _canvas_cancel_activities(self):
+        """Cancel the open activities of these records: they leave the reps'
+        to-do lists, and the chatter keeps what they were. (A loss keeps it
+        in its loss row instead.)"""
+        activities, cancelled = self._canvas_open_activities()
+        if not activities:
+            return
         activities.with_context(canvas_skip_next_action_rule=True).unlink()
-        if log:
-            title = self.env._("These open activities were cancelled.")
-            self.browse(list(cancelled))._message_log_batch(
-                bodies={
-                    lead_id: Markup("<p>%s</p><ul>%s</ul>")
-                    % (title, Markup("").join(Markup("<li>%s</li>") % item for item in text.split("\n")))
-                    for lead_id, text in cancelled.items()
-                }
-            )
-        return cancelled
+        title = self.env._("These open activities were cancelled.")
+        self.browse(list(cancelled))._message_log_batch(
+            bodies={
+                lead_id: Markup("<p>%s</p><ul>%s</ul>")
+                % (title, Markup("").join(Markup("<li>%s</li>") % item for item in text.split("\n")))
+                for lead_id, text in cancelled.items()
+            }
+        )
 
     def _canvas_record_restores(self):
         losses = self.env["crm.lead.loss"].sudo().search([("lead_id", "in", self.ids), ("restored_date", "=", False)])
@@ -951,9 +978,7 @@ class CrmLead(models.Model):
         # prospect who asked not to be contacted is worth a word
         unwilling = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
         if unwilling:
-            body = Markup("<p>%s</p>") % self.env._(
-                "Restored: the prospect still does not want to be contacted."
-            )
+            body = Markup("<p>%s</p>") % self.env._("Restored: the prospect still does not want to be contacted.")
             unwilling._message_log_batch(bodies=dict.fromkeys(unwilling.ids, body))
 
     def _canvas_flag_returning_prospects(self):

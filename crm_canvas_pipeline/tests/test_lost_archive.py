@@ -87,6 +87,41 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual((lead.retarget_date - lead.loss_ids.date.date()).days, 180)
 
     @users("canvas_rep")
+    def test_retarget_in_a_mixed_batch_tracked_once(self):
+        """The re-target policy goes into stock's own lost write: one
+        tracking message per lead says it, and leads already lost or that
+        asked not to be contacted keep their policy."""
+        self.env = self.env(context=dict(self.env.context, tracking_disable=False))
+        fresh, unwilling, lost_before = self._leads(3).with_env(self.env)
+        unwilling.with_user(self.user_manager).write({"contact_policy": "do_not_contact"})
+        lost_before.action_set_lost(lost_reason_id=self.reason_unreachable.id)
+        self.assertEqual(lost_before.contact_policy, "allowed")
+        # as if created in an earlier transaction: mail tracks no record the
+        # transaction created
+        self.env.flush_all()
+        self.env.cr.precommit.data.pop("mail.tracking.crm.lead", None)
+        self._lose(fresh | unwilling | lost_before, self.reason_expensive, note="<p>Over <b>budget</b></p>")
+        self.assertEqual(fresh.contact_policy, "retarget")
+        self.assertEqual((fresh.retarget_date - fresh.loss_ids.date.date()).days, 180)
+        self.assertEqual(unwilling.contact_policy, "do_not_contact")
+        self.assertFalse(unwilling.retarget_date)
+        self.assertEqual(lost_before.contact_policy, "allowed")
+        self.assertEqual(len(lost_before.loss_ids), 1)
+        self.assertEqual(fresh.loss_ids.note, "<p>Over <b>budget</b></p>")
+        self.assertEqual(fresh.loss_ids.contact_policy, "retarget")
+        self.assertEqual(unwilling.loss_ids.contact_policy, "retarget")
+        self.assertEqual(fresh.lost_reason_id, self.reason_expensive)
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the tracking messages, as at commit
+        policy_field = self.env["ir.model.fields"]._get("crm.lead", "contact_policy")
+        tracked = fresh.sudo().message_ids.tracking_value_ids.filtered(lambda value: value.field_id == policy_field)
+        self.assertEqual(len(tracked), 1)
+        # in the loss's own tracking message
+        won_status = self.env["ir.model.fields"]._get("crm.lead", "won_status")
+        self.assertIn(won_status, tracked.mail_message_id.tracking_value_ids.field_id)
+        self.assertCanvasInvariants()
+
+    @users("canvas_rep")
     def test_do_not_contact_blacklists_and_blocks_activities(self):
         lead = self._leads(1, phone="+34 600 123 456").with_env(self.env)
         self._lose(lead, self.reason_dnc)
