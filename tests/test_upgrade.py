@@ -8,6 +8,7 @@ rebuild the stage history; no lead, loss row, activity or blacklist entry
 may be missing or changed.
 """
 
+import ast
 import configparser
 import os
 import subprocess
@@ -25,6 +26,8 @@ MODULE = "crm_canvas_pipeline"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the commit that released 19.0.1.0.0
 PREVIOUS_RELEASE = "6a559906408ee933b2f4c0fa7617bff2d2c93d49"
+with open(os.path.join(REPO, MODULE, "__manifest__.py")) as manifest:
+    CURRENT_VERSION = ast.literal_eval(manifest.read())["version"]
 
 SEED = """
 from datetime import timedelta
@@ -67,7 +70,11 @@ COUNTS = {
     "phone blacklist": "SELECT count(*) FROM phone_blacklist WHERE active",
     "stages": "SELECT count(*) FROM crm_stage",
 }
-LOSS_ROWS = "SELECT * FROM crm_lead_loss ORDER BY id"
+# the columns of the released loss rows (later versions may add columns)
+LOSS_ROWS = """SELECT id, lead_id, lead_name, reason_id, note, contact_policy, retarget_date, stage_id, lead_type,
+                      expected_revenue, currency_id, user_id, team_id, company_id, date, lost_by_id, restored_date,
+                      restored_by_id, create_uid, create_date, write_uid, write_date
+                 FROM crm_lead_loss ORDER BY id"""
 LEAD_ROWS = "SELECT id, name, type, stage_id, active, contact_policy, retarget_date FROM crm_lead ORDER BY id"
 
 
@@ -138,7 +145,7 @@ def test_upgrade_from_previous_release_keeps_every_row(previous_release):
         _odoo(ODOO_CONF, "-d", db, "-u", MODULE, "--stop-after-init", "--no-http", "--log-level=warn")
 
         assert _query(db, "SELECT latest_version FROM ir_module_module WHERE name = 'crm_canvas_pipeline'") == [
-            ("19.0.1.1.0",)
+            (CURRENT_VERSION,)
         ]
         assert {name: _query(db, sql) for name, sql in COUNTS.items()} == before
         assert _query(db, LOSS_ROWS) == losses, "loss rows changed"
