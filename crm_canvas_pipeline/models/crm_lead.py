@@ -879,33 +879,30 @@ class CrmLead(models.Model):
     def _canvas_insert_losses(self, rows, note):
         """Insert the loss rows of a batch in one statement: `rows` are
         (lead id, reason id, contact policy, re-target date, cancelled
-        activities), the rest is the lead as it is now. The closing note is
-        the same for the batch: sanitized once, as the field would."""
+        activities), the rest is the lead as it is now, from the cache (no
+        flush of the leads in the middle of stock's lost write). The closing
+        note is the same for the batch: sanitized once, as the field would."""
         Loss = self.env["crm.lead.loss"].sudo()
-        self.flush_recordset(["name", "stage_id", "type", "expected_revenue", "user_id", "team_id", "company_id"])
         Loss.flush_model()
         now = self.env.cr.now()
+        leads = self.browse([row[0] for row in rows])
         lead_ids, reason_ids, policies, retarget_dates, cancelled = (list(column) for column in zip(*rows, strict=True))
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_lead_loss (
-                    lead_id, lead_name, reason_id, contact_policy, retarget_date, cancelled_activities, note,
-                    stage_id, lead_type, expected_revenue, currency_id, user_id, team_id, company_id,
-                    date, lost_by_id, create_uid, create_date, write_uid, write_date
+                    lead_id, reason_id, contact_policy, retarget_date, cancelled_activities, lead_name, stage_id,
+                    lead_type, expected_revenue, currency_id, user_id, team_id, company_id,
+                    note, date, lost_by_id, create_uid, create_date, write_uid, write_date
                 )
-                SELECT lead.id, lead.name, loss.reason_id, loss.policy, loss.retarget_date, loss.cancelled, %(note)s,
-                       lead.stage_id, lead.type, lead.expected_revenue,
-                       COALESCE(company.currency_id, %(currency)s), lead.user_id, lead.team_id, lead.company_id,
-                       %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                SELECT loss.*, %(note)s, %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(lead_ids)s::int[], %(reason_ids)s::int[], %(policies)s::varchar[],
-                              %(retarget_dates)s::date[], %(cancelled)s::text[])
-                       AS loss(lead_id, reason_id, policy, retarget_date, cancelled)
-                  JOIN crm_lead lead ON lead.id = loss.lead_id
-                  LEFT JOIN res_company company ON company.id = lead.company_id
+                              %(retarget_dates)s::date[], %(cancelled)s::text[], %(names)s::varchar[],
+                              %(stage_ids)s::int[], %(types)s::varchar[], %(revenues)s::numeric[],
+                              %(currency_ids)s::int[], %(user_ids)s::int[], %(team_ids)s::int[],
+                              %(company_ids)s::int[]) AS loss
                 """,
                 note=Loss._fields["note"].convert_to_column(note, Loss) if note else None,
-                currency=self.env.company.currency_id.id,
                 now=now,
                 uid=self.env.uid,
                 lead_ids=lead_ids,
@@ -913,6 +910,14 @@ class CrmLead(models.Model):
                 policies=policies,
                 retarget_dates=retarget_dates,
                 cancelled=cancelled,
+                names=leads.mapped("name"),
+                stage_ids=[lead.stage_id.id or None for lead in leads],
+                types=[lead.type for lead in leads],
+                revenues=[lead.expected_revenue for lead in leads],
+                currency_ids=[lead.company_currency.id or None for lead in leads],
+                user_ids=[lead.user_id.id or None for lead in leads],
+                team_ids=[lead.team_id.id or None for lead in leads],
+                company_ids=[lead.company_id.id or None for lead in leads],
             )
         )
         Loss.invalidate_model()
@@ -1271,12 +1276,16 @@ class CrmLead(models.Model):
     def _canvas_history_open(self, close=True):
         """Close the open stays of these records and open one in their
         current stage: one statement for the whole batch (a card dragged is
-        a request of its own, so this runs once per card)."""
-        if not self:
+        a request of its own, so this runs once per card). The values come
+        from the cache: flushing the leads here would split the UPDATEs the
+        ORM groups at the end of the request (the conversion writes a lead
+        several times)."""
+        leads = self.filtered("stage_id")
+        if not leads:
             return
-        self.flush_recordset(["name", "stage_id", "type", "team_id", "user_id", "company_id", "won_status"])
         History = self.env["crm.lead.stage.history"]
         History.flush_model()
+        now, uid = self.env.cr.now(), self.env.uid
         close_open_stays = SQL(
             """
             closed AS (
@@ -1289,8 +1298,8 @@ class CrmLead(models.Model):
                    AND date_out IS NULL
             ),
             """,
-            now=self.env.cr.now(),
-            uid=self.env.uid,
+            now=now,
+            uid=uid,
             ids=tuple(self.ids),
         )
         self.env.cr.execute(
@@ -1298,12 +1307,10 @@ class CrmLead(models.Model):
                 """
                 WITH %(close)s
                 new_stays AS (
-                    SELECT lead.id, lead.name, lead.stage_id, stage.stage_kind, lead.type, lead.team_id,
-                           lead.user_id, lead.company_id,
-                           CASE WHEN lead.won_status IN ('won', 'lost') THEN lead.won_status END AS outcome
-                      FROM crm_lead lead
-                      JOIN crm_stage stage ON stage.id = lead.stage_id
-                     WHERE lead.id IN %(ids)s
+                    SELECT *
+                      FROM unnest(%(lead_ids)s::int[], %(names)s::varchar[], %(stage_ids)s::int[],
+                                  %(stage_kinds)s::varchar[], %(types)s::varchar[], %(team_ids)s::int[],
+                                  %(user_ids)s::int[], %(company_ids)s::int[], %(outcomes)s::varchar[])
                 )
                 INSERT INTO crm_lead_stage_history (
                     lead_id, lead_name, stage_id, stage_kind, lead_type, team_id, user_id, company_id, outcome,
@@ -1313,9 +1320,17 @@ class CrmLead(models.Model):
                   FROM new_stays
                 """,
                 close=close_open_stays if close else SQL(""),
-                now=self.env.cr.now(),
-                uid=self.env.uid,
-                ids=tuple(self.ids),
+                lead_ids=leads.ids,
+                names=leads.mapped("name"),
+                stage_ids=[lead.stage_id.id for lead in leads],
+                stage_kinds=[lead.stage_id.stage_kind for lead in leads],
+                types=[lead.type for lead in leads],
+                team_ids=[lead.team_id.id or None for lead in leads],
+                user_ids=[lead.user_id.id or None for lead in leads],
+                company_ids=[lead.company_id.id or None for lead in leads],
+                outcomes=[lead.won_status if lead.won_status in ("won", "lost") else None for lead in leads],
+                now=now,
+                uid=uid,
             )
         )
         History.invalidate_model()
