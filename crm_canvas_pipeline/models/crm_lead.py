@@ -34,6 +34,8 @@ CANVAS_INPUT_FIELDS = frozenset(
     }
 )
 FIRST_STAGES_CACHE = "crm_canvas_pipeline.first_stages"
+# leads whose stage changed during a conversion: their stays are written at its end
+DEFERRED_HISTORY_CACHE = "crm_canvas_pipeline.deferred_history"
 NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
 # writing these may change the stage of a record (stage recomputed on type or team)
 HISTORY_KEYS = {"stage_id", "type", "team_id"}
@@ -495,18 +497,22 @@ class CrmLead(models.Model):
         """Stock converts lead by lead (the wizards call convert_opportunity
         once per lead): each leaves its initiative stage for the first
         pipeline stage of its team, found once per team for the whole
-        conversion rather than once per lead. Kept on the cursor, not in
-        the context: the stage is recomputed in whichever environment reads
-        it first."""
+        conversion rather than once per lead, and their new stays are
+        written in one statement at the end rather than one per lead. Kept
+        on the cursor, not in the context: the stage is recomputed in
+        whichever environment reads it first."""
         cache = self.env.cr.cache
         if FIRST_STAGES_CACHE in cache:
             yield
             return
         cache[FIRST_STAGES_CACHE] = {}
+        cache[DEFERRED_HISTORY_CACHE] = moved = []
         try:
             yield
+            self.browse(list(dict.fromkeys(moved)))._canvas_history_open()
         finally:
             cache.pop(FIRST_STAGES_CACHE, None)
+            cache.pop(DEFERRED_HISTORY_CACHE, None)
 
     def _stage_find(self, team_id=False, domain=None, order="sequence, id", limit=1):
         domain = list(domain or [])
@@ -1270,7 +1276,12 @@ class CrmLead(models.Model):
         a new history row. Nested writes are covered by the outer one."""
         old_stages = {lead.id: lead.stage_id.id for lead in self}
         result = self.with_context(canvas_history_written=True).write(vals)
-        self.filtered(lambda lead: lead.stage_id.id != old_stages[lead.id])._canvas_history_open()
+        moved = self.filtered(lambda lead: lead.stage_id.id != old_stages[lead.id])
+        deferred = self.env.cr.cache.get(DEFERRED_HISTORY_CACHE)
+        if deferred is not None:
+            deferred.extend(moved.ids)
+        else:
+            moved._canvas_history_open()
         return result
 
     def _canvas_history_open(self, close=True):
@@ -1328,13 +1339,22 @@ class CrmLead(models.Model):
                 team_ids=[lead.team_id.id or None for lead in leads],
                 user_ids=[lead.user_id.id or None for lead in leads],
                 company_ids=[lead.company_id.id or None for lead in leads],
-                outcomes=[lead.won_status if lead.won_status in ("won", "lost") else None for lead in leads],
+                outcomes=[lead._canvas_outcome() for lead in leads],
                 now=now,
                 uid=uid,
             )
         )
         History.invalidate_model()
         self.invalidate_recordset(["stage_history_ids"])
+
+    def _canvas_outcome(self):
+        """ "won" or "lost" if the lead is, else None. An open lead outside
+        the won stages is neither: reading `won_status` would compute the
+        predictive probability it depends on, which stock computes once at
+        the end of the request (a second time per lead in a conversion)."""
+        if self.active and not self.stage_id.is_won:
+            return None
+        return self.won_status if self.won_status in ("won", "lost") else None
 
     def _canvas_on_won_lost(self, old_status_by_lead, new_status_by_lead):
         """A lead that closes writes its outcome on its stays (a restore

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged, users
 
@@ -63,6 +65,32 @@ class TestStageHistory(CanvasCommon):
         wizard.action_apply()
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(self._stays(lead).stage_id.ids, [self.stage_lead_new.id, lead.stage_id.id])
+        self.assertCanvasInvariants()
+
+    @users("canvas_rep")
+    def test_mass_conversion_writes_the_stays_once(self):
+        """Stock's mass conversion converts lead by lead; the stays of the
+        converted leads are written in one statement at its end (not one
+        per lead), and they are the rows one by one would give."""
+        Lead = type(self.env["crm.lead"])
+        history_open = Lead._canvas_history_open
+        calls = []
+
+        def spy(leads, close=True):
+            calls.append(leads.ids)
+            return history_open(leads, close=close)
+
+        leads = self._leads(12).with_env(self.env)
+        with patch.object(Lead, "_canvas_history_open", spy):
+            self.env["crm.lead2opportunity.partner.mass"].with_context(
+                active_model="crm.lead", active_ids=leads.ids
+            ).create({"deduplicate": False, "user_ids": [(6, 0, self.user_rep.ids)]}).action_mass_convert()
+        self.assertEqual(calls, [leads.ids])
+        for lead in leads:
+            self.assertEqual(lead.type, "opportunity")
+            stays = self._stays(lead)
+            self.assertEqual(stays.stage_id.ids, [self.stage_lead_new.id, lead.stage_id.id])
+            self.assertEqual(stays[0].date_out, stays[1].date_in)
         self.assertCanvasInvariants()
 
     @users("canvas_rep")
