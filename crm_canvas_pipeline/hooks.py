@@ -80,6 +80,17 @@ def post_init_hook(env):
     env["crm.team"].invalidate_model(["use_initiative_stages"])
     _move_existing_leads_to_lead_stages(env)
     backfill_stage_history(env)
+    _rebuild_lead_indexes(env)
+
+
+def _rebuild_lead_indexes(env):
+    """The install rewrites many leads in SQL (their next action, their move
+    into an initiative stage): every index of crm_lead keeps the old entries
+    next to the new ones, and PostgreSQL never shrinks an index by itself.
+    On 200,000 leads they grew by half, and every read and write of a lead
+    paid for it afterwards. Rebuilt once, they are as compact as before."""
+    env.flush_all()
+    env.cr.execute("REINDEX TABLE crm_lead")
 
 
 def _record_existing_losses(env):
