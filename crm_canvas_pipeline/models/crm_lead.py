@@ -1264,8 +1264,9 @@ class CrmLead(models.Model):
     @api.depends("date_last_stage_update")
     def _compute_canvas_days_in_stage(self):
         # stock's mail.tracking.duration.mixin measures the time in a stage from
-        # date_last_stage_update (rotting); the card shows the same figure
-        now = self.env.cr.now()
+        # date_last_stage_update (rotting); the card shows the same figure. The
+        # clock, not the transaction's time: reading cards costs no query for it
+        now = fields.Datetime.now()
         for lead in self:
             since = lead.date_last_stage_update or lead.create_date
             lead.canvas_days_in_stage = (now - since).days if since else 0
