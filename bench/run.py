@@ -296,7 +296,7 @@ def time_upgrade(config, database, module):
     return cpu, int(result.stdout.strip().splitlines()[-1]), elapsed
 
 
-def line(key, label, stock, module, absolute_target=None):
+def line(key, label, stock, module, absolute_target=None, extra_queries_target=None):
     """A result row; stock/module are lists of (ms, queries)."""
     row = {"key": key, "operation": label}
     for side, runs in (("stock", stock), ("module", module)):
@@ -308,12 +308,20 @@ def line(key, label, stock, module, absolute_target=None):
         row["ratio"] = round(row["module_ms"] / row["stock_ms"], 3)
         row["extra_queries"] = row["module_queries"] - row["stock_queries"]
         requests = REQUESTS.get(key, 1)
-        ok = row["ratio"] <= RATIO_TARGET and row["extra_queries"] <= EXTRA_QUERIES_TARGET * requests
+        extra_target = EXTRA_QUERIES_TARGET * requests
         row["target"] = "ratio <= %.2f, extra queries <= %d x %d request(s)" % (
             RATIO_TARGET,
             EXTRA_QUERIES_TARGET,
             requests,
         )
+        if extra_queries_target is not None:
+            extra_target = extra_queries_target
+            row["target"] = "ratio <= %.2f, extra queries <= %d (%s)" % (
+                RATIO_TARGET,
+                extra_target,
+                "reloading the module's own data, whatever the number of leads",
+            )
+        ok = row["ratio"] <= RATIO_TARGET and row["extra_queries"] <= extra_target
     else:
         row["ratio"] = None
         row["extra_queries"] = None
@@ -403,8 +411,22 @@ def main():
             upgrades["module"].append(time_upgrade(args.config, args.module, "crm"))
         for _ in range(max(1, args.upgrade_runs // 2)):
             upgrades["own"].append(time_upgrade(args.config, args.module, "crm_canvas_pipeline"))
-        rows.append(line("upgrade_crm", "Upgrade crm (-u crm, whole process)", upgrades["stock"], upgrades["module"]))
-        rows.append(line("upgrade_module", "Upgrade the module (-u crm_canvas_pipeline)", [], upgrades["own"], 60))
+        # -u crm upgrades the module too (it depends on crm): its views, data
+        # and access rules are reloaded, a constant whatever the number of
+        # leads. The extra queries may not exceed what upgrading the module
+        # alone costs (-u crm_canvas_pipeline, start-up included).
+        own = line("upgrade_module", "Upgrade the module (-u crm_canvas_pipeline)", [], upgrades["own"], 60)
+        reload_queries = own["module_queries"]
+        rows.append(
+            line(
+                "upgrade_crm",
+                "Upgrade crm (-u crm, whole process)",
+                upgrades["stock"],
+                upgrades["module"],
+                extra_queries_target=reload_queries,
+            )
+        )
+        rows.append(own)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     previous = out / ("bench-%s.json" % args.size)
