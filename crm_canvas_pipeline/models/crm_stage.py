@@ -68,18 +68,42 @@ class CrmStage(models.Model):
         )
         return {stage_id: tuple(names) for stage_id, names in self.env.cr.fetchall()}
 
+    @api.model
+    @tools.ormcache()
+    def _canvas_has_archived_stages(self):
+        """Whether any stage is archived. Read once per cache, cleared when
+        a stage is archived, restored or created."""
+        self.flush_model(["active"])
+        self.env.cr.execute("SELECT EXISTS(SELECT 1 FROM crm_stage WHERE active IS NOT TRUE)")
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
+        # Stock searches stages several times per card moved (the predictive
+        # scoring looks up the won stages and each team's stages). The archive
+        # filter that `active` brings makes every such domain a conjunction,
+        # whose optimisation costs more than the rest of the search. While no
+        # stage is archived the filter keeps every stage: it is left out.
+        if active_test and not self._canvas_has_archived_stages():
+            active_test = False
+        return super()._search(
+            domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("required_field_ids") for vals in vals_list):
-            self.env.registry.clear_cache()
-        return super().create(vals_list)
+        stages = super().create(vals_list)
+        if any(vals.get("required_field_ids") or "active" in vals for vals in vals_list):
+            self.env.registry.clear_cache()  # after the write: nothing re-reads the old state
+        return stages
 
     def write(self, vals):
         if "stage_kind" in vals:
             self._check_kind_change(vals["stage_kind"])
-        if "required_field_ids" in vals:
-            self.env.registry.clear_cache()
-        return super().write(vals)
+        result = super().write(vals)
+        if "required_field_ids" in vals or "active" in vals:
+            self.env.registry.clear_cache()  # after the write: nothing re-reads the old state
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

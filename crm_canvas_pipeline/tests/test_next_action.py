@@ -47,6 +47,7 @@ class TestNextAction(CanvasCommon):
         self.assertEqual(lead.next_action_date, activity.date_deadline or False)
         self.assertEqual(lead.next_action_summary, activity.summary or False)
         self.assertEqual(lead.next_action_user_id, activity.user_id)
+        self.assertEqual(lead.next_action_icon, activity.activity_type_id.icon or False)
 
     @users("canvas_rep")
     def test_mirror_follows_every_change_of_the_activities(self):
@@ -74,6 +75,21 @@ class TestNextAction(CanvasCommon):
         self.assertMirrors(lead, self.env["mail.activity"])
         self.assertEqual(lead.next_action_state, "none")
         self.assertCanvasInvariants()
+
+    def test_card_icon_follows_the_type(self):
+        # the card's icon comes from a cached map of the types' icons: a
+        # manager changing a type's icon is seen on the next read
+        lead = self._leads(1)
+        self._schedule(lead, activity_type=self.meeting)
+        lead.invalidate_recordset()
+        self.assertEqual(lead.next_action_icon, self.meeting.icon)
+        self.meeting.icon = "fa-handshake-o"
+        lead.invalidate_recordset()
+        self.assertEqual(lead.next_action_icon, "fa-handshake-o")
+        new_type = self.env["mail.activity.type"].create({"name": "Site visit", "icon": "fa-building"})
+        lead.activity_ids.activity_type_id = new_type
+        lead.invalidate_recordset()
+        self.assertEqual(lead.next_action_icon, "fa-building")
 
     def test_mirror_of_another_users_activity_on_a_readable_lead(self):
         """The rep who sees all leads reads the next action that another

@@ -213,6 +213,28 @@ class TestStageRules(CanvasCommon):
         empty.unlink()
         self.assertFalse(empty.exists())
 
+    def test_archived_stages_are_hidden_as_soon_as_archived(self):
+        # searches skip the archive filter while no stage is archived: the
+        # moment one is, it must be hidden again, and shown once restored
+        Stage = self.env["crm.stage"]
+        archived = Stage.search([("active", "=", False)])
+        archived.action_unarchive()
+        self.assertNotIn('"active"', Stage._search([("id", "=", self.stage_opp_first.id)]).where_clause.code)
+
+        self.stage_opp_first.action_archive()
+        self.assertFalse(Stage.search([("id", "=", self.stage_opp_first.id)]))
+        self.assertNotIn(self.stage_opp_first, Stage.search([]))
+        self.assertIn('"active"', Stage._search([]).where_clause.code)
+        self.assertEqual(Stage.with_context(active_test=False).search([("id", "=", self.stage_opp_first.id)]),
+                         self.stage_opp_first)
+
+        self.stage_opp_first.action_unarchive()
+        self.assertEqual(Stage.search([("id", "=", self.stage_opp_first.id)]), self.stage_opp_first)
+
+        hidden = Stage.create({"name": "Hidden from the start", "active": False})
+        self.assertFalse(Stage.search([("id", "=", hidden.id)]))
+        self.assertFalse(Stage.search([("name", "=", "Hidden from the start")]))
+
     def test_salesman_cannot_configure_rules(self):
         with self.assertRaises(AccessError):
             self.stage_opp_first.with_user(self.user_rep).write({"requires_next_action": True})
