@@ -33,14 +33,16 @@ def fill_next_action_mirror(cr):
     """Fill the next-action mirror of existing leads in SQL before the ORM
     sees the new columns: it would otherwise compute them lead by lead.
     The next action is the earliest open activity (deadline, then id).
-    Run at install and by the 19.0.1.1.0 migration."""
+    Run at install and by the 19.0.1.1.0 migration; the card's icon is
+    filled with it (and by the 19.0.1.3.0 migration, which added it)."""
     cr.execute(
         """ALTER TABLE crm_lead
                ADD COLUMN IF NOT EXISTS next_activity_id integer,
                ADD COLUMN IF NOT EXISTS next_action_type_id integer,
                ADD COLUMN IF NOT EXISTS next_action_date date,
                ADD COLUMN IF NOT EXISTS next_action_summary varchar,
-               ADD COLUMN IF NOT EXISTS next_action_user_id integer"""
+               ADD COLUMN IF NOT EXISTS next_action_user_id integer,
+               ADD COLUMN IF NOT EXISTS next_action_icon varchar"""
     )
     cr.execute(
         """UPDATE crm_lead lead
@@ -48,12 +50,27 @@ def fill_next_action_mirror(cr):
                   next_action_type_id = first.activity_type_id,
                   next_action_date = first.date_deadline,
                   next_action_summary = first.summary,
-                  next_action_user_id = first.user_id
-             FROM (SELECT DISTINCT ON (res_id) res_id, id, activity_type_id, date_deadline, summary, user_id
-                     FROM mail_activity
-                    WHERE res_model = 'crm.lead' AND active
-                 ORDER BY res_id, date_deadline, id) AS first
+                  next_action_user_id = first.user_id,
+                  next_action_icon = first.icon
+             FROM (SELECT DISTINCT ON (activity.res_id) activity.res_id, activity.id, activity.activity_type_id,
+                          activity.date_deadline, activity.summary, activity.user_id, type.icon
+                     FROM mail_activity activity
+                LEFT JOIN mail_activity_type type ON type.id = activity.activity_type_id
+                    WHERE activity.res_model = 'crm.lead' AND activity.active
+                 ORDER BY activity.res_id, activity.date_deadline, activity.id) AS first
             WHERE first.res_id = lead.id"""
+    )
+
+
+def fill_next_action_icon(cr):
+    """The card's icon of the next action (19.0.1.3.0), in SQL for the
+    leads that have one: the ORM would compute it lead by lead."""
+    cr.execute("ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS next_action_icon varchar")
+    cr.execute(
+        """UPDATE crm_lead lead
+              SET next_action_icon = type.icon
+             FROM mail_activity_type type
+            WHERE type.id = lead.next_action_type_id AND type.icon IS NOT NULL"""
     )
 
 

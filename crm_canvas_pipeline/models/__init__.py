@@ -7,6 +7,5 @@ from . import crm_lead
 from . import crm_lead_loss
 from . import crm_lead_stage_history
 from . import mail_activity
-from . import mail_activity_type
 from . import res_config_settings
 from . import res_partner

@@ -10,7 +10,7 @@ from odoo.tests import Form, tagged, users
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..hooks import pre_init_hook
+from ..hooks import fill_next_action_icon, pre_init_hook
 from .common import CanvasCommon
 
 
@@ -456,8 +456,8 @@ class TestNextAction(CanvasCommon):
         expected = [(lead.next_activity_id.id, lead.next_action_date, lead.next_action_summary) for lead in leads]
         self.env.cr.execute(
             SQL(
-                "UPDATE crm_lead SET next_activity_id = NULL, next_action_date = NULL, next_action_summary = NULL "
-                "WHERE id IN %s",
+                "UPDATE crm_lead SET next_activity_id = NULL, next_action_date = NULL, next_action_summary = NULL, "
+                "next_action_icon = NULL WHERE id IN %s",
                 tuple(leads.ids),
             )
         )
@@ -467,3 +467,14 @@ class TestNextAction(CanvasCommon):
             [(lead.next_activity_id.id, lead.next_action_date, lead.next_action_summary) for lead in leads], expected
         )
         self.assertEqual(leads[0].next_action_summary, "soon")
+        self.assertEqual(leads.mapped("next_action_icon"), [self.call.icon, self.call.icon, False])
+
+    def test_upgrade_fills_the_icon_in_sql(self):
+        """The 19.0.1.3.0 migration's SQL agrees with the ORM's related field."""
+        leads = self._leads(2)
+        self._schedule(leads[0], activity_type=self.meeting)
+        self.env.flush_all()
+        self.env.cr.execute(SQL("UPDATE crm_lead SET next_action_icon = NULL WHERE id IN %s", tuple(leads.ids)))
+        fill_next_action_icon(self.env.cr)
+        leads.invalidate_recordset()
+        self.assertEqual(leads.mapped("next_action_icon"), [self.meeting.icon, False])

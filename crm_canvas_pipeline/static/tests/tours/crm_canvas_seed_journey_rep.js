@@ -49,6 +49,24 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             `${column("Discovery")} ${card(LOSER)}`,
             "the rep's Canvas: initiatives, then the pipeline"
         ),
+        // each card says when its next action is due, in colour, with its
+        // type's icon, and how long it has been in its stage
+        {
+            trigger: `${card("Chairs for 40 desks")} [name=canvas_next_action] .text-danger .fa-phone`,
+            content: "a call two days late is red",
+        },
+        {
+            trigger: `${card("Meeting room screens")} [name=canvas_next_action] .text-warning`,
+            content: "today's meeting is orange",
+        },
+        {
+            trigger: `${card("Acoustic panels")} [name=canvas_next_action] .text-success`,
+            content: "a task planned later is green",
+        },
+        {
+            trigger: `${card("Acoustic panels")} span[title='Days in stage']:contains('0d')`,
+            content: "the card counts its days in the stage",
+        },
         {
             trigger: ".o_control_panel .o-kanban-button-new",
             content: "create an initiative",
