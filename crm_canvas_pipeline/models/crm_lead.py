@@ -842,6 +842,16 @@ class CrmLead(models.Model):
             result = super(CrmLead, leads.browse(others.ids)).action_set_lost(**additional_values)
         return result
 
+    def _track_get_fields(self):
+        # the re-target date a loss sets is on its loss row (Losses tab) and
+        # on the form, and the loss's tracking message says the policy
+        # changed: tracking the date as well cost a tracking value per lead
+        # lost. A date edited by hand is tracked as before.
+        fnames = super()._track_get_fields()
+        if self.env.context.get("canvas_retarget_written"):
+            return fnames - {"retarget_date"}
+        return fnames
+
     def _canvas_loss_policy(self, given_reason):
         """(reason, contact policy, re-target date) of a loss of this lead:
         its reason's policy, or the stricter one chosen in the loss wizard."""

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
@@ -119,6 +121,13 @@ class TestLostArchive(CanvasCommon):
         # in the loss's own tracking message
         won_status = self.env["ir.model.fields"]._get("crm.lead", "won_status")
         self.assertIn(won_status, tracked.mail_message_id.tracking_value_ids.field_id)
+        # the date is on the loss row, not tracked again; edited by hand it is
+        date_field = self.env["ir.model.fields"]._get("crm.lead", "retarget_date")
+        self.assertNotIn(date_field, fresh.sudo().message_ids.tracking_value_ids.field_id)
+        fresh.retarget_date = fresh.retarget_date + timedelta(days=30)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.assertIn(date_field, fresh.sudo().message_ids.tracking_value_ids.field_id)
         self.assertCanvasInvariants()
 
     @users("canvas_rep")
