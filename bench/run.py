@@ -13,6 +13,7 @@ its queries in it (bench/upgrade.py).
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -274,6 +275,21 @@ class Side:
             cr.close()
 
 
+# CPU milliseconds (both sides) that a line may spend on extra runs
+LINE_BUDGET_MS = 90_000
+
+
+def runs_for(pair_ms, runs):
+    """How many runs of each side: at least `runs`. The CPU time of the same
+    operation moves by 10% from one run to the next on a shared virtual
+    machine, more for the fast ones; the median needs more runs to settle,
+    as many as fit in LINE_BUDGET_MS (21 for the operations under a second,
+    at most 11 for the others)."""
+    if pair_ms <= 1000:
+        return max(runs, 21)
+    return max(runs, min(11, math.ceil(LINE_BUDGET_MS / pair_ms)))
+
+
 def cpu_ns(backend_pid):
     """CPU time (ns) of this process and of a PostgreSQL backend, from the
     scheduler's own accounting (/proc/PID/schedstat, nanoseconds)."""
@@ -384,8 +400,7 @@ def main():
             continue
         results = {"stock": [], "module": []}
         warm = stock.measure(stock_op, prepare)[0] + module.measure(module_op, prepare)[0]
-        # a fast operation is noisier and cheap to repeat: more runs
-        for _ in range(args.runs if warm > 1000 else max(args.runs, 21)):
+        for _ in range(runs_for(warm, args.runs)):
             results["stock"].append(stock.measure(stock_op, prepare))
             results["module"].append(module.measure(module_op, prepare))
         row = line(key, label, results["stock"], results["module"])
