@@ -86,9 +86,7 @@ class CrmStage(models.Model):
         # stage is archived the filter keeps every stage: it is left out.
         if active_test and not self._canvas_has_archived_stages():
             active_test = False
-        return super()._search(
-            domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access
-        )
+        return super()._search(domain, offset, limit, order, active_test=active_test, bypass_access=bypass_access)
 
     @api.model_create_multi
     def create(self, vals_list):

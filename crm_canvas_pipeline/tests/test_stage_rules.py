@@ -225,8 +225,9 @@ class TestStageRules(CanvasCommon):
         self.assertFalse(Stage.search([("id", "=", self.stage_opp_first.id)]))
         self.assertNotIn(self.stage_opp_first, Stage.search([]))
         self.assertIn('"active"', Stage._search([]).where_clause.code)
-        self.assertEqual(Stage.with_context(active_test=False).search([("id", "=", self.stage_opp_first.id)]),
-                         self.stage_opp_first)
+        self.assertEqual(
+            Stage.with_context(active_test=False).search([("id", "=", self.stage_opp_first.id)]), self.stage_opp_first
+        )
 
         self.stage_opp_first.action_unarchive()
         self.assertEqual(Stage.search([("id", "=", self.stage_opp_first.id)]), self.stage_opp_first)
