@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged, users
 
+from ..hooks import compact_lead_table
 from .common import CanvasCommon
 
 
@@ -66,3 +67,31 @@ class TestSetup(CanvasCommon):
         stage = self.env["crm.stage"].create({"name": "Manager stage"})
         stage.write({"name": "Propuesta enviada"})
         self.assertEqual(stage.name, "Propuesta enviada")
+
+    def test_install_compacts_the_lead_table(self):
+        """The install's rewrite of existing leads leaves dead rows; the table
+        is rewritten compactly afterwards, every lead as it was."""
+        leads = self._leads(300)
+        self.env.flush_all()
+        cr = self.env.cr
+        for _ in range(3):  # three rewrites of the same leads, as an install makes
+            cr.execute("UPDATE crm_lead SET description = 'x' WHERE id = ANY(%s)", [leads.ids])
+        cr.execute(
+            "SELECT count(*), md5(string_agg(id || ':' || stage_id || ':' || name, ',' ORDER BY id)) FROM crm_lead"
+        )
+        rows_before = cr.fetchone()
+        cr.execute("SELECT pg_relation_size('crm_lead'), pg_relation_size('crm_lead_pkey')")
+        table_before, pkey_before = cr.fetchone()
+
+        compact_lead_table(cr)
+
+        cr.execute(
+            "SELECT count(*), md5(string_agg(id || ':' || stage_id || ':' || name, ',' ORDER BY id)) FROM crm_lead"
+        )
+        self.assertEqual(cr.fetchone(), rows_before)
+        cr.execute("SELECT pg_relation_size('crm_lead'), pg_relation_size('crm_lead_pkey')")
+        table_after, pkey_after = cr.fetchone()
+        self.assertLess(table_after, table_before)
+        self.assertLessEqual(pkey_after, pkey_before)
+        cr.execute("SELECT bool_or(indisclustered) FROM pg_index WHERE indrelid = 'crm_lead'::regclass")
+        self.assertFalse(cr.fetchone()[0], "a one-off rewrite: no index is left marked for CLUSTER")
