@@ -77,7 +77,7 @@ class TestNextAction(CanvasCommon):
         self.assertCanvasInvariants()
 
     def test_card_icon_follows_the_type(self):
-        # the card's icon comes from a cached map of the types' icons: a
+        # the card's icon is stored on the lead (a related column): a
         # manager changing a type's icon is seen on the next read
         lead = self._leads(1)
         self._schedule(lead, activity_type=self.meeting)
