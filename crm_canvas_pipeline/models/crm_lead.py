@@ -142,7 +142,7 @@ class CrmLead(models.Model):
     next_activity_id = fields.Many2one(
         "mail.activity",
         "Next activity",
-        compute="_compute_next_activity_id",
+        compute="_compute_next_action",
         store=True,
         index="btree_not_null",
         ondelete="set null",
@@ -189,7 +189,7 @@ class CrmLead(models.Model):
     )
     # stored: every card shows it, and a stored column costs a board much
     # less than a computed field per card
-    next_action_icon = fields.Char(related="next_action_type_id.icon", store=True, string="Next action icon")
+    next_action_icon = fields.Char("Next action icon", compute="_compute_next_action", store=True)
     next_action_state = fields.Selection(
         [("overdue", "Overdue"), ("today", "Today"), ("planned", "Planned"), ("none", "No next action")],
         "Next action state",
@@ -230,29 +230,39 @@ class CrmLead(models.Model):
     # NEXT ACTION
     # ------------------------------------------------------------
 
-    @api.depends("activity_ids.active", "activity_ids.date_deadline")
-    def _compute_next_activity_id(self):
-        for lead in self:
-            open_activities = lead.activity_ids.filtered("active")
-            lead.next_activity_id = (
-                min(open_activities, key=lambda activity: (activity.date_deadline, activity.id))
-                if open_activities
-                else False
-            )
-
+    # One method computes the whole mirror: marking an activity done then
+    # recomputes each lead once, instead of a cascade of three recomputes
+    # (the next activity, then its four fields, then the type's icon).
     @api.depends(
-        "next_activity_id.activity_type_id",
-        "next_activity_id.date_deadline",
-        "next_activity_id.summary",
-        "next_activity_id.user_id",
+        "activity_ids.active",
+        "activity_ids.date_deadline",
+        "activity_ids.activity_type_id.icon",
+        "activity_ids.summary",
+        "activity_ids.user_id",
     )
     def _compute_next_action(self):
+        idle_ids = []
         for lead in self:
-            activity = lead.next_activity_id
+            open_activities = lead.activity_ids.filtered("active")
+            if not open_activities:
+                idle_ids.append(lead.id)
+                continue
+            activity = min(open_activities, key=lambda activity: (activity.date_deadline, activity.id))
+            lead.next_activity_id = activity
             lead.next_action_type_id = activity.activity_type_id
             lead.next_action_date = activity.date_deadline
             lead.next_action_summary = activity.summary
             lead.next_action_user_id = activity.user_id
+            lead.next_action_icon = activity.activity_type_id.icon
+        # leads left without an open activity (the common case once one is
+        # done) are cleared together, one assignment per field
+        idle = self.browse(idle_ids)
+        idle.next_activity_id = False
+        idle.next_action_type_id = False
+        idle.next_action_date = False
+        idle.next_action_summary = False
+        idle.next_action_user_id = False
+        idle.next_action_icon = False
 
     def _inverse_next_action(self):
         """Editing the next action on the lead edits its activity, or plans
@@ -305,8 +315,8 @@ class CrmLead(models.Model):
         write or create that edited the next action is over, read it back
         from the activity it planned (its assignee, its type's defaults)."""
         if any(fname in NEXT_ACTION_FIELDS for fname in fnames):
-            for fname in NEXT_ACTION_FIELDS:
-                self.env.add_to_compute(self._fields[fname], self)
+            for field in self.pool.field_computed[self._fields["next_action_date"]]:
+                self.env.add_to_compute(field, self)
 
     @api.depends("next_action_date")
     @api.depends_context("tz")

@@ -77,8 +77,8 @@ class TestNextAction(CanvasCommon):
         self.assertCanvasInvariants()
 
     def test_card_icon_follows_the_type(self):
-        # the card's icon is stored on the lead (a related column): a
-        # manager changing a type's icon is seen on the next read
+        # the card's icon is stored on the lead with the rest of the mirror:
+        # a manager changing a type's icon is seen on the next read
         lead = self._leads(1)
         self._schedule(lead, activity_type=self.meeting)
         lead.invalidate_recordset()
@@ -90,6 +90,20 @@ class TestNextAction(CanvasCommon):
         lead.activity_ids.activity_type_id = new_type
         lead.invalidate_recordset()
         self.assertEqual(lead.next_action_icon, "fa-building")
+
+    def test_batch_done_mirrors_each_lead(self):
+        # one batch: leads that keep another activity show it, the others
+        # are cleared together, and no lead takes another lead's action
+        leads = self._leads(4)
+        first = self.env["mail.activity"]
+        kept = {}
+        for index, lead in enumerate(leads):
+            first |= self._schedule(lead, days=index, summary="First %s" % index)
+            if index % 2:
+                kept[lead] = self._schedule(lead, activity_type=self.meeting, days=10 + index, summary="Then")
+        first.action_feedback(feedback="Done")
+        for lead in leads:
+            self.assertMirrors(lead, kept.get(lead, self.env["mail.activity"]))
 
     def test_mirror_of_another_users_activity_on_a_readable_lead(self):
         """The rep who sees all leads reads the next action that another
