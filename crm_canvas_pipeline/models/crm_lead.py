@@ -210,6 +210,13 @@ class CrmLead(models.Model):
         "may be re-targeted from a date.",
     )
     retarget_date = fields.Date("Re-target from", index=True, copy=False, tracking=True)
+    # `-u crm` loads crm's models without this module's fields: Odoo drops
+    # the column's NOT NULL, then this module sets it again, which makes
+    # PostgreSQL scan every lead. This CHECK proves there is no NULL instead.
+    _contact_policy_set = models.Constraint(
+        "CHECK (contact_policy IS NOT NULL)",
+        "Every lead has a contact policy.",
+    )
     loss_ids = fields.One2many("crm.lead.loss", "lead_id", string="Losses", readonly=True)
     previous_loss_id = fields.Many2one(
         "crm.lead.loss",

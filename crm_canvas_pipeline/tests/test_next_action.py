@@ -484,7 +484,7 @@ class TestNextAction(CanvasCommon):
         self.assertEqual(leads.mapped("next_action_icon"), [self.call.icon, self.call.icon, False])
 
     def test_upgrade_fills_the_icon_in_sql(self):
-        """The 19.0.1.3.0 migration's SQL agrees with the ORM's related field."""
+        """The 19.0.1.3.0 migration's SQL agrees with the ORM's compute."""
         leads = self._leads(2)
         self._schedule(leads[0], activity_type=self.meeting)
         self.env.flush_all()

@@ -1,5 +1,9 @@
+import psycopg2.errors
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged, users
+from odoo.tools import mute_logger
+from odoo.tools.sql import drop_not_null, set_not_null
 
 from ..hooks import compact_lead_table, vacuum_full_leads
 from .common import CanvasCommon
@@ -100,3 +104,24 @@ class TestSetup(CanvasCommon):
         with self.assertLogs("odoo.addons.crm_canvas_pipeline.hooks", "WARNING") as logs:
             self.assertFalse(vacuum_full_leads(self.env.cr.dbname, lock_timeout="200ms"))
         self.assertIn("VACUUM FULL crm_lead", logs.output[0])
+
+    def test_upgrading_crm_does_not_scan_the_leads(self):
+        """`-u crm` loads crm's models before this module's: Odoo drops the
+        NOT NULL of the contact policy, then sets it again once the module
+        loads. PostgreSQL must not scan every lead to check it: a CHECK
+        constraint already proves that no lead is without a policy."""
+        lead = self._leads(1)
+        self.env.flush_all()
+        cr = self.env.cr
+        notices = cr._cnx.notices
+        with cr.savepoint(flush=False):
+            drop_not_null(cr, "crm_lead", "contact_policy")
+            # in between, as while crm loads, a lead still cannot lose it
+            with self.assertRaises(psycopg2.errors.CheckViolation), mute_logger("odoo.sql_db"), cr.savepoint():
+                cr.execute("UPDATE crm_lead SET contact_policy = NULL WHERE id = %s", [lead.id])
+            cr.execute("SET LOCAL client_min_messages = debug1")
+            del notices[:]
+            set_not_null(cr, "crm_lead", "contact_policy")
+            cr.execute("SET LOCAL client_min_messages TO DEFAULT")
+        proofs = [notice for notice in notices if '"crm_lead.contact_policy" are sufficient' in notice]
+        self.assertTrue(proofs, "SET NOT NULL scanned crm_lead: %s" % notices)
