@@ -150,6 +150,17 @@ def test_upgrade_from_previous_release_keeps_every_row(previous_release):
         assert {name: _query(db, sql) for name, sql in COUNTS.items()} == before
         assert _query(db, LOSS_ROWS) == losses, "loss rows changed"
         assert _query(db, LEAD_ROWS) == leads, "leads changed"
+        # the policy indexes are partial (19.0.1.5.0): the full ones were dropped
+        indexes = dict(
+            _query(
+                db,
+                """SELECT indexname, indexdef FROM pg_indexes
+                    WHERE tablename = 'crm_lead'
+                      AND (indexdef LIKE '%(contact_policy)%' OR indexdef LIKE '%(retarget_date)%')""",
+            )
+        )
+        assert set(indexes) == {"crm_lead_contact_policy_restricted_index", "crm_lead__retarget_date_index"}, indexes
+        assert all(" WHERE " in definition for definition in indexes.values()), indexes
         # the next action of every lead is its earliest open activity
         wrong = _query(
             db,

@@ -2,7 +2,7 @@ import psycopg2.errors
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged, users
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 from odoo.tools.sql import drop_not_null, set_not_null
 
 from ..hooks import compact_lead_table, vacuum_full_leads
@@ -125,3 +125,36 @@ class TestSetup(CanvasCommon):
             cr.execute("SET LOCAL client_min_messages TO DEFAULT")
         proofs = [notice for notice in notices if '"crm_lead.contact_policy" are sufficient' in notice]
         self.assertTrue(proofs, "SET NOT NULL scanned crm_lead: %s" % notices)
+
+    def test_policy_indexes_hold_only_the_restricted_leads(self):
+        """Nearly every lead is "allowed", with no re-target date: the two
+        indexes leave those out (a lead rewritten by a conversion or a loss
+        adds no entry to them), and the searches of the *Do not contact* and
+        *Re-target due* filters can still use them."""
+        cr = self.env.cr
+        cr.execute(
+            """SELECT indexrelid::regclass::text, pg_get_expr(indpred, indrelid) FROM pg_index
+                WHERE indrelid = 'crm_lead'::regclass
+                  AND indkey::text IN (SELECT attnum::text FROM pg_attribute
+                                        WHERE attrelid = 'crm_lead'::regclass
+                                          AND attname IN ('contact_policy', 'retarget_date'))"""
+        )
+        predicates = dict(cr.fetchall())
+        self.assertEqual(
+            predicates,
+            {
+                "crm_lead_contact_policy_restricted_index": "((contact_policy)::text <> 'allowed'::text)",
+                "crm_lead__retarget_date_index": "(retarget_date IS NOT NULL)",
+            },
+        )
+        Lead = self.env["crm.lead"]
+        for domain, index in (
+            ([("contact_policy", "=", "do_not_contact")], "crm_lead_contact_policy_restricted_index"),
+            ([("retarget_date", "<=", "2026-01-01")], "crm_lead__retarget_date_index"),
+        ):
+            query = Lead._search(domain)
+            with cr.savepoint(flush=False):
+                cr.execute("SET LOCAL enable_seqscan = off")
+                cr.execute(SQL("EXPLAIN %s", query.select()))
+                plan = "\n".join(row[0] for row in cr.fetchall())
+            self.assertIn(index, plan, domain)
