@@ -282,7 +282,7 @@ class Side:
 
 
 # CPU milliseconds (both sides) that a line may spend on extra runs
-LINE_BUDGET_MS = 90_000
+LINE_BUDGET_MS = 120_000
 
 
 def runs_for(pair_ms, runs):
@@ -290,10 +290,10 @@ def runs_for(pair_ms, runs):
     operation moves by 10% from one run to the next on a shared virtual
     machine, more for the fast ones; the median needs more runs to settle,
     as many as fit in LINE_BUDGET_MS (21 for the operations under a second,
-    at most 11 for the others)."""
+    at most 13 for the others)."""
     if pair_ms <= 1000:
         return max(runs, 21)
-    return max(runs, min(11, math.ceil(LINE_BUDGET_MS / pair_ms)))
+    return max(runs, min(13, math.ceil(LINE_BUDGET_MS / pair_ms)))
 
 
 def cpu_ns(backend_pid):
