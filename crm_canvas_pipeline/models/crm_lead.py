@@ -204,8 +204,9 @@ class CrmLead(models.Model):
     retarget_date = fields.Date("Re-target from", index="btree_not_null", copy=False, tracking=True)
     # Nearly every lead is "allowed" with no re-target date, and no search
     # looks for those (the index would not be used for so many rows): the
-    # two indexes hold the other leads only, and a lead that is rewritten
-    # (converted, lost, moved to another stage) adds no entry to them.
+    # two indexes hold the other leads only, and rewriting an allowed lead
+    # with no date (converting it, moving it to another stage) adds no
+    # entry to them.
     _contact_policy_restricted_index = models.Index("(contact_policy) WHERE contact_policy <> 'allowed'")
     # `-u crm` loads crm's models without this module's fields: Odoo drops
     # the column's NOT NULL, then this module sets it again, which makes
