@@ -128,8 +128,8 @@ class TestSetup(CanvasCommon):
 
     def test_policy_indexes_hold_only_the_restricted_leads(self):
         """Nearly every lead is "allowed", with no re-target date: the two
-        indexes leave those out (a lead rewritten by a conversion or a loss
-        adds no entry to them), and the searches of the *Do not contact* and
+        indexes leave those out (such a lead, converted or moved, adds no
+        entry to them), and the searches of the *Do not contact* and
         *Re-target due* filters can still use them."""
         cr = self.env.cr
         cr.execute(
