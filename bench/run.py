@@ -395,7 +395,7 @@ def main():
     parser.add_argument("--module", required=True)
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--upgrade-runs", type=int, default=3)
+    parser.add_argument("--upgrade-runs", type=int, default=5)
     parser.add_argument("--install-seconds", type=float, default=0)
     parser.add_argument("--seed-seconds", type=float, default=0)
     parser.add_argument("--only", help="comma-separated operation keys (and upgrade): re-time these lines only")
@@ -438,9 +438,11 @@ def main():
 
     if not only or "upgrade" in only:
         upgrades = {"stock": [], "module": [], "own": []}
-        for _ in range(args.upgrade_runs):
-            upgrades["stock"].append(time_upgrade(args.config, args.stock, "crm"))
-            upgrades["module"].append(time_upgrade(args.config, args.module, "crm"))
+        for run in range(args.upgrade_runs):
+            # pairs, each side going first in turn, as for the operations
+            pair = [("stock", args.stock), ("module", args.module)]
+            for name, database in pair if run % 2 == 0 else reversed(pair):
+                upgrades[name].append(time_upgrade(args.config, database, "crm"))
         for _ in range(max(1, args.upgrade_runs // 2)):
             upgrades["own"].append(time_upgrade(args.config, args.module, "crm_canvas_pipeline"))
         # -u crm upgrades the module too (it depends on crm): its views, data
