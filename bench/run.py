@@ -301,8 +301,9 @@ def runs_for(pair_ms, runs):
 # the scheduler, a backend ran on either core and the same query's CPU time
 # moved with it. On Move 200 at 10,000 leads, pinned, the backends' CPU time
 # fell from 3.0-4.3 s to 1.7-2.8 s a run, and identical queries of the two
-# sides, 25-35% apart in three runs out of three, came within 10% in two
-# out of three.
+# sides, 25-35% apart in all three unpinned runs, were mostly within 10% in
+# two pinned runs out of three. The upgrades, child processes, inherit the
+# bench's core.
 BENCH_CPU, BACKEND_CPU = 0, 1
 CORES = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
 
