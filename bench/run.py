@@ -286,6 +286,14 @@ class Side:
 LINE_BUDGET_MS = 120_000
 
 
+def in_turn(pair, run):
+    """The pair in the order of run number `run`: the second of two runs in
+    a row pays for the first (on Convert 500, 12% more Python time for
+    whichever side runs second), so the sides take turns at going first
+    (A B B A A B ...)."""
+    return pair if run % 2 == 0 else pair[::-1]
+
+
 def runs_for(pair_ms, runs):
     """How many runs of each side: at least `runs`. The CPU time of the same
     operation moves by 10% from one run to the next on a shared virtual
@@ -437,11 +445,8 @@ def main():
         results = {"stock": [], "module": []}
         warm = stock.measure(stock_op, prepare)[0] + module.measure(module_op, prepare)[0]
         for run in range(runs_for(warm, args.runs)):
-            # the second of two runs in a row pays for the first (on Convert
-            # 500, 12% more Python time for whichever side runs second): the
-            # sides take turns at going first (A B B A A B ...)
             pair = [("stock", stock, stock_op), ("module", module, module_op)]
-            for name, side, operation in pair if run % 2 == 0 else reversed(pair):
+            for name, side, operation in in_turn(pair, run):
                 results[name].append(side.measure(operation, prepare))
         row = line(key, label, results["stock"], results["module"])
         rows.append(row)
@@ -462,9 +467,7 @@ def main():
     if not only or "upgrade" in only:
         upgrades = {"stock": [], "module": [], "own": []}
         for run in range(args.upgrade_runs):
-            # pairs, each side going first in turn, as for the operations
-            pair = [("stock", args.stock), ("module", args.module)]
-            for name, database in pair if run % 2 == 0 else reversed(pair):
+            for name, database in in_turn([("stock", args.stock), ("module", args.module)], run):
                 upgrades[name].append(time_upgrade(args.config, database, "crm"))
         for _ in range(max(1, args.upgrade_runs // 2)):
             upgrades["own"].append(time_upgrade(args.config, args.module, "crm_canvas_pipeline"))

@@ -63,7 +63,7 @@ psql_local -d "$CANVAS" -c "VACUUM ANALYZE" >/dev/null
 say "timing the operations as bench_rep_1, $RUNS runs each, stock and module alternately"
 set +e
 "$VENV/bin/python" "$REPO/bench/run.py" -c "$ODOO_CONF" --stock "$STOCK" --module "$CANVAS" --size "$SIZE" \
-    --runs "$RUNS" --upgrade-runs "${UPGRADE_RUNS:-5}" --install-seconds "$install_seconds" --seed-seconds "$seed_seconds" --out "$OUT" ${ONLY:+--only "$ONLY"}
+    --runs "$RUNS" ${UPGRADE_RUNS:+--upgrade-runs "$UPGRADE_RUNS"} --install-seconds "$install_seconds" --seed-seconds "$seed_seconds" --out "$OUT" ${ONLY:+--only "$ONLY"}
 rc=$?
 set -e
 "$VENV/bin/python" "$REPO/bench/chart.py" "$OUT"
