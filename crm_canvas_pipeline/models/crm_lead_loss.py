@@ -6,6 +6,9 @@ from .crm_lost_reason import CONTACT_POLICIES
 # what the system may set on a loss row after it is written: the restore stamp,
 # and the lead it belongs to when stock merge folds duplicates into one lead
 SYSTEM_WRITABLE = {"restored_date", "restored_by_id", "lead_id"}
+# what the one who lost the lead adds to its row in the transaction that wrote
+# it (the Lost wizard's closing note, a stricter policy): never later
+COMPLETABLE = {"note", "contact_policy", "retarget_date"}
 
 
 class CrmLeadLoss(models.Model):
@@ -44,8 +47,11 @@ class CrmLeadLoss(models.Model):
     restored_by_id = fields.Many2one("res.users", "Restored by", readonly=True)
 
     def write(self, vals):
-        # loss rows are history: only the system stamps restores and follows merges
-        if not (self.env.su and set(vals) <= SYSTEM_WRITABLE):
+        # loss rows are history: only the system stamps restores and follows
+        # merges, and completes a row in the transaction that wrote it
+        now = self.env.cr.now()
+        completing = set(vals) <= COMPLETABLE and all(loss.date == now for loss in self)
+        if not (self.env.su and (set(vals) <= SYSTEM_WRITABLE or completing)):
             raise UserError(self.env._("A loss record is history: it cannot be changed."))
         return super().write(vals)
 

@@ -44,6 +44,13 @@ class CrmLeadStageHistory(models.Model):
             raise UserError(self.env._("A stage history record cannot be changed."))
         return super().write(vals)
 
+    @api.model
+    def _close_open_stays(self, lead_ids, now):
+        """End the open stays of these leads at `now` (the system does it)."""
+        stays = self.search([("lead_id", "in", list(lead_ids)), ("date_out", "=", False)])
+        for duration, group in stays.grouped(lambda stay: (now - stay.date_in).total_seconds() / 86400.0).items():
+            group.write({"date_out": now, "duration_days": duration})
+
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(self.env._("Stage history is never deleted: managers analyse how the pipeline moved with it."))

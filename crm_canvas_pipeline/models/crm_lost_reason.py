@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -8,6 +10,9 @@ CONTACT_POLICIES = [
     ("do_not_contact", "Do not contact"),
     ("none", "No policy"),
 ]
+# a reason's policy as the contact policy of the lead lost for it, and back
+LEAD_POLICY = {"retarget": "retarget", "do_not_contact": "do_not_contact", "none": "allowed"}
+LOSS_POLICY = {value: key for key, value in LEAD_POLICY.items()}
 
 
 class CrmLostReason(models.Model):
@@ -37,3 +42,12 @@ class CrmLostReason(models.Model):
                         reason=reason.display_name,
                     )
                 )
+
+    def _canvas_lead_policy(self, policy=None):
+        """(contact policy, re-target date) of a prospect lost today for this
+        reason (none: no reason), or with `policy` (one of CONTACT_POLICIES)
+        chosen instead of the reason's own."""
+        policy = policy or self.contact_policy or "none"
+        if policy != "retarget":
+            return LEAD_POLICY[policy], False
+        return "retarget", fields.Date.context_today(self) + timedelta(days=self.retarget_days)

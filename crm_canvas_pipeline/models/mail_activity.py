@@ -28,25 +28,24 @@ class MailActivity(models.Model):
                 )
         return activities
 
-    def _action_done(self, feedback=False, attachment_ids=None):
+    def action_feedback(self, feedback=False, attachment_ids=None):
         self._canvas_check_next_action_left()
-        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        return super().action_feedback(feedback=feedback, attachment_ids=attachment_ids)
 
     def unlink(self):
         self._canvas_check_next_action_left()
         return super().unlink()
 
-    def action_feedback_schedule_next(self, feedback=False, attachment_ids=None):
-        # the rep plans the next one in the dialog this opens
-        return super(MailActivity, self.with_context(canvas_skip_next_action_rule=True)).action_feedback_schedule_next(
-            feedback=feedback, attachment_ids=attachment_ids
-        )
+    # "Done & Schedule Next" (action_feedback_schedule_next) ends the activity
+    # and opens the planner of the next one: the way this rule asks for.
 
     def _canvas_check_next_action_left(self):
         """With the setting on, the last open activity of an open
-        opportunity cannot end without the next one: the rep is asked to
-        plan it (Done & Schedule Next). A few queries for the whole batch."""
-        if self.env.context.get("canvas_skip_next_action_rule") or not self:
+        opportunity that may be contacted cannot end without the next one:
+        the rep is asked to plan it (Done & Schedule Next). The system's own
+        cancellations (a loss, a do-not-contact) end them as the system. A
+        few queries for the whole batch."""
+        if self.env.su or not self:
             return
         lead_ids = {activity.res_id for activity in self if activity.res_model == "crm.lead" and activity.active}
         if not lead_ids:
@@ -56,13 +55,25 @@ class MailActivity(models.Model):
         leads = (
             self.env["crm.lead"]
             .sudo()
-            .search([("id", "in", list(lead_ids)), ("type", "=", "opportunity"), ("won_status", "=", "pending")])
+            .with_context(active_test=True)
+            .search(
+                [
+                    ("id", "in", list(lead_ids)),
+                    ("type", "=", "opportunity"),
+                    ("won_status", "=", "pending"),
+                    ("contact_policy", "!=", "do_not_contact"),
+                ]
+            )
         )
         if not leads:
             return
-        remaining = {
+        # the activities that stay open, and those that chain their next one
+        chained = {activity.res_id for activity in self if activity.chaining_type == "trigger"}
+        remaining = chained | {
             res_id
-            for (res_id,) in self.sudo()._read_group(
+            for (res_id,) in self.sudo()
+            .with_context(active_test=True)
+            ._read_group(
                 [("res_model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("id", "not in", self.ids)],
                 ["res_id"],
             )

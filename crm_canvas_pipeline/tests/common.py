@@ -2,9 +2,10 @@ import itertools
 from contextlib import contextmanager
 from unittest.mock import patch
 
+from odoo import exceptions
 from odoo.addons.mail.tests.common import mail_new_test_user
-from odoo.tests import TransactionCase
-from odoo.tools import SQL
+from odoo.tests import HttpCase, JsonRpcException, TransactionCase
+from odoo.tools import SQL, mute_logger
 
 
 class CanvasCommon(TransactionCase):
@@ -131,9 +132,41 @@ class CanvasCommon(TransactionCase):
             if lead.phone_sanitized:
                 self.assertIn(lead.phone_sanitized, phones, lead.display_name)
         self._assertStageHistoryInvariants(Lead.search([]))
+        self._assertContactPolicyInvariants(Lead.search([]))
         # no row of the loss or stage history was deleted during the scenario
         for table, ids in self._kept_rows().items():
             self.assertFalse(self._kept_before[table] - ids, "rows deleted from %s" % table)
+
+    def _assertContactPolicyInvariants(self, leads):
+        """A loss for a do-not-contact reason leaves a do-not-contact lead,
+        and a do-not-contact is lifted only by a sales manager, with its log
+        line (the chatter keeps both whatever the context: the module logs
+        them itself)."""
+        managers = self.env.ref("sales_team.group_sale_manager").all_user_ids.partner_id
+        system = self.env.ref("base.user_root").partner_id
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)], order="id")
+        )
+        by_lead = messages.grouped("res_id")
+        for lead in leads.filtered(lambda lead: lead.contact_policy != "do_not_contact"):
+            recorded = lifted = None
+            for message in by_lead.get(lead.id, messages.browse()):
+                body = str(message.body or "")
+                if "Do not contact:" in body:
+                    recorded = message
+                elif "Contact allowed again by" in body:
+                    self.assertIn(message.author_id, managers | system, "%s: lifted by a non-manager" % lead.name)
+                    lifted = message
+            asked = lead.sudo().loss_ids.filtered(lambda loss: loss.contact_policy == "do_not_contact")
+            if recorded or asked:
+                self.assertTrue(lifted, "%s: a do-not-contact lifted without its log line" % lead.name)
+                if recorded:
+                    self.assertGreater(lifted.id, recorded.id, "%s: lifted before it was asked" % lead.name)
+                for loss in asked:
+                    lost_on = loss.date.replace(microsecond=0)
+                    self.assertGreaterEqual(lifted.date, lost_on, "%s: a do-not-contact loss ignored" % lead.name)
 
     def _assertStageHistoryInvariants(self, leads):
         """Stage history (issue 7): the stays of a record follow each other
@@ -190,3 +223,68 @@ class CanvasCommon(TransactionCase):
                 for index in range(count)
             ]
         )
+
+
+# Context keys a JSON-RPC client may send with any value: every key the
+# module ever read to steer its own control flow, and stock's keys that
+# change what the ORM does. None of them may switch a rule of the module off.
+MODULE_CONTEXT_KEYS = (
+    "canvas_contact_policy",
+    "canvas_history_written",
+    "canvas_skip_stage_rules",
+    "canvas_promoting",
+    "canvas_loss_policy",
+    "canvas_loss_note",
+    "canvas_lost_values",
+    "canvas_retarget_written",
+    "canvas_skip_next_action_rule",
+)
+STOCK_CONTEXT_KEYS = ("active_test", "tracking_disable", "mail_notrack", "install_mode", "import_file")
+HOSTILE_CONTEXTS = (
+    dict.fromkeys(MODULE_CONTEXT_KEYS, True),
+    dict.fromkeys(MODULE_CONTEXT_KEYS, "none"),
+    dict.fromkeys(MODULE_CONTEXT_KEYS + STOCK_CONTEXT_KEYS, True) | {"active_test": False},
+    {
+        "canvas_loss_policy": "none",
+        "canvas_loss_note": "<p>forged</p>",
+        "canvas_lost_values": {"lost_reason_id": 0},
+        "default_contact_policy": "allowed",
+        "default_stage_id": 0,
+        "default_type": "opportunity",
+    },
+)
+
+
+class CanvasRpcCase(CanvasCommon, HttpCase):
+    """Tests that attack as a client would: logged in over real JSON-RPC
+    (/web/session/authenticate, then /web/dataset/call_kw)."""
+
+    def rpc_as(self, login, model, method, args, kwargs=None, context=None, expect=None):
+        """Call `model.method(*args, **kwargs)` as `login` with `context`.
+        With `expect` (an exception class), the call must be refused with
+        that error; the result otherwise."""
+        if getattr(self, "_rpc_login", None) != login:
+            self.authenticate(login, login)
+            self._rpc_login = login
+        kwargs = dict(kwargs or {})
+        if context is not None:
+            kwargs["context"] = dict(context)
+        self.env.flush_all()
+        try:
+            with mute_logger("odoo.http"):
+                result = self.make_jsonrpc_request(
+                    "/web/dataset/call_kw/%s/%s" % (model, method),
+                    {"model": model, "method": method, "args": args, "kwargs": kwargs},
+                )
+        except JsonRpcException as error:
+            if expect is None:
+                raise
+            # the refusal is `expect` or a kind of it (a ValidationError is a UserError)
+            module, _dot, name = str(error).rpartition(".")
+            self.assertEqual(module, "odoo.exceptions", "%s.%s: %s" % (model, method, error))
+            self.assertTrue(issubclass(getattr(exceptions, name), expect), "%s.%s: %s" % (model, method, error))
+            return None
+        finally:
+            self.env.invalidate_all()
+        self.assertIsNone(expect, "%s.%s was not refused" % (model, method))
+        return result

@@ -2,12 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty, str2bool
 
-from ..models.crm_lead import check_input
+from ..models.crm_lead.contact_policy import restriction
 from ..models.crm_lost_reason import CONTACT_POLICIES
+from ..tools.input_check import check_input
 
 REASON_OPTIONAL_PARAM = "crm_canvas_pipeline.loss_reason_optional"
-# how strict a policy is: the rep may tighten the reason's policy, never loosen it
-STRICTNESS = {"none": 0, "retarget": 1, "do_not_contact": 2}
 WIZARD_INPUT_FIELDS = frozenset({"contact_policy", "lost_reason_id", "lost_feedback"})
 
 
@@ -27,7 +26,7 @@ class CrmLeadLost(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_input(self, WIZARD_INPUT_FIELDS, vals_list)
+        check_input(self, WIZARD_INPUT_FIELDS, vals_list, defaults=True)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -40,11 +39,24 @@ class CrmLeadLost(models.TransientModel):
             wizard.contact_policy = wizard.lost_reason_id.contact_policy or "none"
 
     def action_lost_reason_apply(self):
+        """Stock's loss, then what only this wizard knows of it on the loss
+        rows: the closing note, and the policy if the rep made it stricter
+        than the reason's."""
         self.ensure_one()
         self._check_canvas_rules()
-        note = False if is_html_empty(self.lost_feedback) else self.lost_feedback
-        wizard = self.with_context(canvas_loss_note=note, canvas_loss_policy=self.contact_policy or "none")
-        return super(CrmLeadLost, wizard).action_lost_reason_apply()
+        result = super().action_lost_reason_apply()
+        chosen, implied = self._canvas_policies()
+        self.lead_ids._canvas_complete_losses(
+            note=False if is_html_empty(self.lost_feedback) else self.lost_feedback,
+            policy=chosen if chosen != implied else None,
+        )
+        return result
+
+    def _canvas_policies(self):
+        """The (contact policy, re-target date) chosen here, and the one the
+        reason implies, for a prospect lost today."""
+        reason = self.lost_reason_id
+        return reason._canvas_lead_policy(self.contact_policy or "none"), reason._canvas_lead_policy()
 
     def _check_canvas_rules(self):
         optional = str2bool(self.env["ir.config_parameter"].sudo().get_param(REASON_OPTIONAL_PARAM, "False"))
@@ -57,12 +69,15 @@ class CrmLeadLost(models.TransientModel):
                     reason=self.lost_reason_id.display_name,
                 )
             )
-        implied = self.lost_reason_id.contact_policy or "none"
-        if STRICTNESS[self.contact_policy or "none"] < STRICTNESS[implied]:
+        chosen, implied = self._canvas_policies()
+        today = fields.Date.context_today(self)
+        if restriction(*chosen, today) < restriction(*implied, today):
             raise UserError(
                 self.env._(
                     "The reason “%(reason)s” means “%(policy)s”: the contact policy can be made stricter, not looser.",
                     reason=self.lost_reason_id.display_name,
-                    policy=dict(self._fields["contact_policy"]._description_selection(self.env))[implied],
+                    policy=dict(self._fields["contact_policy"]._description_selection(self.env))[
+                        self.lost_reason_id.contact_policy or "none"
+                    ],
                 )
             )

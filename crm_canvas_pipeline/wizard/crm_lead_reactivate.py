@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -25,7 +25,7 @@ class CrmLeadReactivate(models.TransientModel):
             and not result.get("lead_ids")
             and self.env.context.get("active_model") == "crm.lead"
         ):
-            result["lead_ids"] = [(6, 0, self.env.context.get("active_ids", []))]
+            result["lead_ids"] = [Command.set(self.env.context.get("active_ids", []))]
         return result
 
     def action_reactivate(self):
@@ -42,12 +42,14 @@ class CrmLeadReactivate(models.TransientModel):
             )
         leads = self.lead_ids
         leads.action_restore()
+        # a re-target that is due keeps no one away: clearing it is no
+        # loosening (one not yet due is, see the contact policy's rule)
         values = {"contact_policy": "allowed", "retarget_date": False}
         if self.user_id:
             values["user_id"] = self.user_id.id
-        leads.write(values)
         if self.stage_id:
-            leads.write({"stage_id": self.stage_id.id})
+            values["stage_id"] = self.stage_id.id
+        leads.write(values)
         if self.activity_type_id:
             # one create for the whole selection
             model_id = self.env["ir.model"]._get_id("crm.lead")

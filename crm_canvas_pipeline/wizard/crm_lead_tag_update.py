@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_lead import check_input
+from ..tools.input_check import check_input
 
 
 class CrmLeadTagUpdate(models.TransientModel):
@@ -25,7 +25,7 @@ class CrmLeadTagUpdate(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_input(self, frozenset({"mode"}), vals_list)
+        check_input(self, frozenset({"mode"}), vals_list, defaults=True)
         return super().create(vals_list)
 
     def write(self, vals):

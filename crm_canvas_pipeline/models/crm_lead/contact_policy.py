@@ -1,0 +1,262 @@
+"""Contact policy: whether a prospect may be contacted. Set by losses (their
+reason's policy), by hand or by import; a prospect who asked not to be
+contacted again is on Odoo's blacklists and gets no activity, and a new lead
+with their email or phone keeps their wish.
+
+Owns the one who-may rule every path goes through (form, import, mass edit,
+RPC, the Lost wizard, action_set_lost, merge, reactivate): anyone who may
+edit the lead may make its policy stricter; only a sales manager may make it
+looser, and lifting a do-not-contact is logged.
+"""
+
+from datetime import date
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.fields import Domain
+
+from ...tools.input_check import check_input
+
+POLICY_FIELDS = frozenset({"contact_policy", "retarget_date"})
+
+
+def restriction(policy, retarget_date, today):
+    """How far a policy keeps a prospect away, comparable: do-not-contact is
+    strictest; a re-target not yet due is stricter than none, and a later
+    date stricter than an earlier one; a re-target that is due keeps no one
+    away."""
+    if policy == "do_not_contact":
+        return (2, date.max)
+    if policy == "retarget" and retarget_date and fields.Date.to_date(retarget_date) > today:
+        return (1, fields.Date.to_date(retarget_date))
+    return (0, date.min)
+
+
+def strictest(today, *policies):
+    """The strictest of (policy, re-target date) pairs: policies add up."""
+    return max(policies, key=lambda policy: restriction(*policy, today))
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    contact_policy = fields.Selection(
+        [("allowed", "Allowed"), ("do_not_contact", "Do not contact"), ("retarget", "Re-target from a date")],
+        string="Contact policy",
+        required=True,
+        default="allowed",
+        tracking=True,
+        copy=False,
+        help="Set by losses: a prospect who asked not to be contacted again is never contacted; others "
+        "may be re-targeted from a date.",
+    )
+    retarget_date = fields.Date("Re-target from", index="btree_not_null", copy=False, tracking=True)
+    # Nearly every lead is "allowed" with no re-target date, and no search
+    # looks for those (the index would not be used for so many rows): the
+    # two indexes hold the other leads only.
+    _contact_policy_restricted_index = models.Index("(contact_policy) WHERE contact_policy <> 'allowed'")
+    # `-u crm` loads crm's models without this module's fields: Odoo drops
+    # the column's NOT NULL, then this module sets it again, which makes
+    # PostgreSQL scan every lead. This CHECK proves there is no NULL instead.
+    _contact_policy_set = models.Constraint(
+        "CHECK (contact_policy IS NOT NULL)",
+        "Every lead has a contact policy.",
+    )
+    previous_loss_id = fields.Many2one(
+        "crm.lead.loss",
+        "Earlier loss",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This prospect was lost before (same email or phone).",
+    )
+    previous_loss_reason_id = fields.Many2one(related="previous_loss_id.reason_id", string="Earlier loss reason")
+    previous_loss_date = fields.Datetime(related="previous_loss_id.date", string="Earlier loss date")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, POLICY_FIELDS, vals_list, defaults=True)
+        leads = super().create(vals_list)
+        leads.filtered(lambda lead: lead.contact_policy == "do_not_contact")._canvas_honour_do_not_contact()
+        leads._canvas_flag_returning_prospects()
+        return leads
+
+    def write(self, vals):
+        check_input(self, POLICY_FIELDS, [vals])
+        self._canvas_check_policy_change(vals)
+        entering = lifting = self.browse()
+        if "contact_policy" in vals:
+            if vals["contact_policy"] == "do_not_contact":
+                entering = self.filtered(lambda lead: lead.contact_policy != "do_not_contact")
+                vals = dict(vals, retarget_date=False)
+            else:
+                lifting = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
+        result = super().write(vals)
+        entering._canvas_honour_do_not_contact()
+        lifting._canvas_log_contact_allowed()
+        return result
+
+    def _canvas_check_policy_change(self, vals):
+        """The who-may rule: a policy made looser (a do-not-contact lifted, a
+        re-target cleared or brought forward before it is due) needs a sales
+        manager."""
+        if not POLICY_FIELDS & vals.keys() or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        today = fields.Date.context_today(self)
+        looser = self.filtered(
+            lambda lead: restriction(
+                vals.get("contact_policy", lead.contact_policy), vals.get("retarget_date", lead.retarget_date), today
+            )
+            < restriction(lead.contact_policy, lead.retarget_date, today)
+        )
+        if looser:
+            raise AccessError(
+                self.env._(
+                    "Only a sales manager can loosen the contact policy of %(names)s: allow contact again, or "
+                    "re-target sooner.",
+                    names=", ".join(looser.mapped("display_name")),
+                )
+            )
+
+    def _canvas_honour_do_not_contact(self):
+        """A prospect's wish not to be contacted again: their email and
+        phone go to the blacklists (the system does it: reps have no rights
+        on them), their open activities are cancelled, the chatter says
+        so."""
+        if not self:
+            return
+        emails = {lead.email_normalized for lead in self if lead.email_normalized}
+        if emails:
+            Blacklist = self.env["mail.blacklist"].sudo().with_context(active_test=False)
+            existing = Blacklist.search([("email", "in", list(emails))])
+            existing.filtered(lambda entry: not entry.active).action_unarchive()
+            Blacklist.create([{"email": email} for email in emails - set(existing.mapped("email"))])
+        phones = list({lead.phone_sanitized for lead in self if lead.phone_sanitized})
+        if phones:
+            self.env["phone.blacklist"].sudo()._add(phones)
+        self._canvas_cancel_activities()
+        recorded = self.env._(
+            "Do not contact: the prospect's wish not to be contacted again is recorded; their email and "
+            "phone are on the blacklists."
+        )
+        kept = self.env._(
+            "Do not contact: this prospect was lost before and asked not to be contacted again; their wish is kept."
+        )
+        self._message_log_batch(
+            bodies={
+                lead.id: Markup("<p>%s</p>")
+                % (kept if lead.previous_loss_id.contact_policy == "do_not_contact" else recorded)
+                for lead in self
+            }
+        )
+
+    def _canvas_log_contact_allowed(self):
+        """A do-not-contact lifted (by a sales manager): off the blacklists,
+        unless another lead of the prospect still asks it; logged."""
+        if not self:
+            return
+        emails = {lead.email_normalized for lead in self if lead.email_normalized}
+        phones = {lead.phone_sanitized for lead in self if lead.phone_sanitized}
+        still = self.sudo().with_context(active_test=False).search(
+            Domain("id", "not in", self.ids)
+            & Domain("contact_policy", "=", "do_not_contact")
+            & (Domain("email_normalized", "in", list(emails)) | Domain("phone_sanitized", "in", list(phones)))
+        )
+        emails -= set(still.mapped("email_normalized"))
+        phones -= set(still.mapped("phone_sanitized"))
+        if emails:
+            self.env["mail.blacklist"].sudo().search([("email", "in", list(emails))]).action_archive()
+        if phones:
+            self.env["phone.blacklist"].sudo()._remove(list(phones))
+        body = self.env._("Contact allowed again by %(user)s.", user=self.env.user.name)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+
+    def action_canvas_allow_contact(self):
+        """Lift a do-not-contact: the prospect agreed to be contacted again
+        (sales managers, see the who-may rule)."""
+        self.filtered(lambda lead: lead.contact_policy == "do_not_contact").write({"contact_policy": "allowed"})
+
+    def _canvas_flag_returning_prospects(self):
+        """A new lead whose email or phone belongs to a lost lead points to
+        that loss; if that prospect asked not to be contacted, so is the new
+        lead. Two searches for the whole batch."""
+        fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
+        if not fresh:
+            return
+        emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
+        phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
+        match = Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones)
+        Loss = self.env["crm.lead.loss"].sudo().with_context(active_test=False)
+        losses = Loss.search(
+            Domain("lead_id", "any", Domain("id", "not in", self.ids) & match), order="date desc, id desc"
+        )
+        if not losses:
+            return
+        latest_by_key, do_not_contact = {}, set()
+        for loss in losses:
+            lead = loss.lead_id
+            for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)):
+                if key[1]:
+                    latest_by_key.setdefault(key, loss)
+                    if lead.contact_policy == "do_not_contact":
+                        do_not_contact.add(key)
+        updates = {}
+        for lead in fresh:
+            keys = [("email", lead.email_normalized), ("phone", lead.phone_sanitized)]
+            previous = [latest_by_key[key] for key in keys if key in latest_by_key]
+            if previous:
+                loss = max(previous, key=lambda loss: (loss.date, loss.id))
+                wish = any(key in do_not_contact for key in keys)
+                updates.setdefault((loss, wish), []).append(lead.id)
+        for (loss, wish), lead_ids in updates.items():
+            values = {"previous_loss_id": loss.id}
+            if wish:
+                values["contact_policy"] = "do_not_contact"
+            self.browse(lead_ids).write(values)
+
+    def _merge_get_fields_specific(self):
+        """A merge keeps the strictest contact policy of the merged records:
+        a duplicate's do-not-contact is the prospect's wish too."""
+        today = fields.Date.context_today(self)
+
+        def merged(leads):
+            return strictest(today, *((lead.contact_policy, lead.retarget_date) for lead in leads))
+
+        return {
+            **super()._merge_get_fields_specific(),
+            "contact_policy": lambda fname, leads: merged(leads)[0],
+            "retarget_date": lambda fname, leads: merged(leads)[1],
+        }
+
+    def action_canvas_forget_contact(self):
+        """Erase the personal data of a prospect (GDPR) and keep the rest:
+        the lead, its losses and their figures stay for the statistics;
+        a do-not-contact stays on the blacklists."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers can do this."))
+        erased = dict.fromkeys(
+            (
+                "partner_id",
+                "contact_name",
+                "partner_name",
+                "email_from",
+                "email_cc",
+                "phone",
+                "function",
+                "website",
+                "street",
+                "street2",
+                "zip",
+                "city",
+                "state_id",
+                "country_id",
+                "description",
+            ),
+            False,
+        )
+        for lead in self:
+            lead.write(dict(erased, name=self.env._("Forgotten contact #%(id)s", id=lead.id)))
+        body = self.env._("Personal data erased by %(user)s at the prospect's request.", user=self.env.user.name)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
