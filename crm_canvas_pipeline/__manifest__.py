@@ -1,6 +1,6 @@
 {
     "name": "CRM Canvas Pipeline",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Sales/CRM",
     "summary": "Run the commercial pipeline as one canvas: initiatives, opportunities, won and lost",
     "author": "crm_canvas_pipeline developers",

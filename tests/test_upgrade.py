@@ -1,11 +1,13 @@
-"""Upgrading from the previous release keeps every row.
+"""Upgrading from earlier releases keeps every row.
 
-The module as released in 19.0.1.0.0 (taken from git history) is installed
-on a seeded stock database and used: leads lost with reasons (one as
-do-not-contact), restored, moved, activities planned. Then the current code
-upgrades it (`-u`): the migration scripts fill the next-action mirror and
-rebuild the stage history; no lead, loss row, activity or blacklist entry
-may be missing or changed.
+The module as released (taken from git history: 19.0.1.0.0, the first, and
+19.0.1.5.0, the previous one) is installed on a seeded stock database and
+used: leads lost with reasons (one as do-not-contact), restored, moved,
+activities planned. Then the current code upgrades it (`-u`): the migration
+scripts fill the next-action mirror and rebuild the stage history (from
+19.0.1.0.0), give crm_lead its storage parameters back (from 19.0.1.5.0);
+no lead, loss row, stay, activity or blacklist entry may be missing or
+changed.
 """
 
 import ast
@@ -24,8 +26,11 @@ ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo/19.0")
 ODOO_CONF = os.environ.get("ODOO_CONF")
 MODULE = "crm_canvas_pipeline"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# the commit that released 19.0.1.0.0
-PREVIOUS_RELEASE = "6a559906408ee933b2f4c0fa7617bff2d2c93d49"
+# {version: the commit that released it}
+RELEASES = {
+    "19.0.1.0.0": "6a559906408ee933b2f4c0fa7617bff2d2c93d49",
+    "19.0.1.5.0": "4cef18cd016ceaeb830039f0a9f4c85c78ba60d8",
+}
 with open(os.path.join(REPO, MODULE, "__manifest__.py")) as manifest:
     CURRENT_VERSION = ast.literal_eval(manifest.read())["version"]
 
@@ -76,6 +81,9 @@ LOSS_ROWS = """SELECT id, lead_id, lead_name, reason_id, note, contact_policy, r
                       restored_by_id, create_uid, create_date, write_uid, write_date
                  FROM crm_lead_loss ORDER BY id"""
 LEAD_ROWS = "SELECT id, name, type, stage_id, active, contact_policy, retarget_date FROM crm_lead ORDER BY id"
+# the stays of a release that had them (19.0.1.1.0 and later)
+HISTORY_ROWS = """SELECT id, lead_id, stage_id, stage_kind, lead_type, date_in, date_out, duration_days, moved_by_id,
+                         outcome FROM crm_lead_stage_history ORDER BY id"""
 
 
 def _conf():
@@ -102,20 +110,21 @@ def _query(db, sql):
             return cr.fetchall()
 
 
-@pytest.fixture(scope="module")
-def previous_release(tmp_path_factory):
-    """The module's folder as released, and an Odoo config that loads it."""
+@pytest.fixture(scope="module", params=sorted(RELEASES))
+def previous_release(request, tmp_path_factory):
+    """(version, an Odoo config that loads the module's folder as released)."""
     if not ODOO_CONF:
         pytest.fail("ODOO_CONF is not set: run this through `make test`")
-    folder = tmp_path_factory.mktemp("previous_release")
+    version, commit = request.param, RELEASES[request.param]
+    folder = tmp_path_factory.mktemp("release_%s" % version)
     archive = subprocess.run(
-        ["git", "-C", REPO, "archive", "--format=tar", PREVIOUS_RELEASE, MODULE],
+        ["git", "-C", REPO, "archive", "--format=tar", commit, MODULE],
         capture_output=True,
         check=False,
     )
     assert archive.returncode == 0, (
-        "the previous release (%s) is not in this clone's history: clone the repository with its history\n%s"
-        % (PREVIOUS_RELEASE, archive.stderr.decode()[-2000:])
+        "the release %s (%s) is not in this clone's history: clone the repository with its history\n%s"
+        % (version, commit, archive.stderr.decode()[-2000:])
     )
     with tempfile.TemporaryFile() as handle:
         handle.write(archive.stdout)
@@ -127,20 +136,22 @@ def previous_release(tmp_path_factory):
     conf = folder / "odoo.conf"
     with open(conf, "w") as handle:
         parser.write(handle)
-    return str(conf)
+    return version, str(conf)
 
 
-def test_upgrade_from_previous_release_keeps_every_row(previous_release):
+def test_upgrade_from_a_release_keeps_every_row(previous_release):
+    version, release_conf = previous_release
     db = "canvas_up_%s" % uuid.uuid4().hex[:8]
     try:
-        _odoo(previous_release, "-d", db, "-i", MODULE, "--stop-after-init", "--no-http", "--log-level=warn")
+        _odoo(release_conf, "-d", db, "-i", MODULE, "--stop-after-init", "--no-http", "--log-level=warn")
         assert _query(db, "SELECT latest_version FROM ir_module_module WHERE name = 'crm_canvas_pipeline'") == [
-            ("19.0.1.0.0",)
+            (version,)
         ]
-        _odoo(previous_release, "-d", db, "--no-http", "--log-level=warn", stdin=SEED)
+        _odoo(release_conf, "-d", db, "--no-http", "--log-level=warn", stdin=SEED)
         before = {name: _query(db, sql) for name, sql in COUNTS.items()}
         assert before["losses"][0][0] >= 6 and before["open activities"][0][0] == 12, before
         losses, leads = _query(db, LOSS_ROWS), _query(db, LEAD_ROWS)
+        stays = _query(db, HISTORY_ROWS) if version >= "19.0.1.1.0" else None
 
         _odoo(ODOO_CONF, "-d", db, "-u", MODULE, "--stop-after-init", "--no-http", "--log-level=warn")
 
@@ -150,6 +161,10 @@ def test_upgrade_from_previous_release_keeps_every_row(previous_release):
         assert {name: _query(db, sql) for name, sql in COUNTS.items()} == before
         assert _query(db, LOSS_ROWS) == losses, "loss rows changed"
         assert _query(db, LEAD_ROWS) == leads, "leads changed"
+        if stays is not None:
+            assert _query(db, HISTORY_ROWS) == stays, "stays changed"
+        # no storage parameter of the module's is left on a stock table
+        assert _query(db, "SELECT reloptions FROM pg_class WHERE oid = 'crm_lead'::regclass") == [(None,)]
         # the policy indexes are partial (19.0.1.5.0): the full ones were dropped
         indexes = dict(
             _query(

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
-from ..hooks import backfill_stage_history
+from ..tools.install_sql import backfill_stage_history
 from .common import CanvasCommon
 
 

@@ -4,7 +4,7 @@ The leads that exist get their history rebuilt from stock's stage tracking,
 as at install (the table the ORM just created is empty)."""
 
 from odoo import SUPERUSER_ID, api
-from odoo.addons.crm_canvas_pipeline.hooks import backfill_stage_history
+from odoo.addons.crm_canvas_pipeline.tools.install_sql import backfill_stage_history
 
 
 def migrate(cr, version):

@@ -4,7 +4,7 @@ Its columns are created and filled in SQL before the ORM loads the new
 fields, as the install does: otherwise the upgrade would compute them lead
 by lead."""
 
-from odoo.addons.crm_canvas_pipeline.hooks import fill_next_action_mirror
+from odoo.addons.crm_canvas_pipeline.tools.install_sql import fill_next_action_mirror
 
 
 def migrate(cr, version):

@@ -3,7 +3,7 @@
 Its column is created and filled in SQL before the ORM loads the field, as
 the install does: otherwise the upgrade would compute it lead by lead."""
 
-from odoo.addons.crm_canvas_pipeline.hooks import fill_next_action_icon
+from odoo.addons.crm_canvas_pipeline.tools.install_sql import fill_next_action_icon
 
 
 def migrate(cr, version):
