@@ -28,7 +28,9 @@
         "views/crm_team_views.xml",
         "views/crm_lost_reason_views.xml",
         "views/crm_lead_loss_views.xml",
-        "views/crm_lead_views.xml",
+        "views/crm_lead_form_views.xml",
+        "views/crm_lead_kanban_views.xml",
+        "views/crm_lead_search_views.xml",
         "views/crm_tag_views.xml",
         "views/crm_lead_stage_history_views.xml",
         "views/res_config_settings_views.xml",
@@ -36,6 +38,9 @@
         "report/crm_lead_stage_report_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_canvas_pipeline/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_canvas_pipeline/static/tests/tours/**/*",
         ],

@@ -7,6 +7,7 @@ from . import test_tags
 from . import test_access
 from . import test_rpc_fuzz
 from . import test_hostile_context
+from . import test_card_rules
 from . import test_stage_history
 from . import test_won_customer
 from . import test_stage_report

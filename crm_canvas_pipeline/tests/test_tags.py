@@ -70,8 +70,7 @@ class TestTags(CanvasCommon):
             arch = Lead.get_view(self.env.ref(view).id, "kanban")["arch"]
             self.assertIn('name="tag_ids"', arch, view)
             self.assertIn("color_field", arch, view)
-            self.assertIn('name="next_action_date"', arch, view)
-            self.assertIn("No next action", arch, view)
+            self.assertIn('widget="canvas_next_action"', arch, view)
             self.assertIn("action_canvas_schedule_call", arch, view)
         for view in (
             "crm.view_crm_case_leads_filter",
