@@ -43,9 +43,10 @@ copy_db "$BASE" "$STOCK"
 seed_start=$(date +%s.%N)
 "$VENV/bin/python" "$REPO/bench/seed.py" -c "$ODOO_CONF" -d "$STOCK" --size "$SIZE"
 seed_seconds=$(echo "$(date +%s.%N) - $seed_start" | bc)
-# the seed's own UPDATEs leave dead rows in crm_lead and its indexes; both
-# sides start from a compact table (the module's install compacts its own
-# after its UPDATEs)
+# the seed clones its leads in SQL and then UPDATEs them, which leaves dead
+# rows behind: the data both sides start from is a compact copy of what a
+# database that grew lead by lead would hold (this is the bench's own data,
+# before the module is installed on a copy of it)
 psql_local -d "$STOCK" -c "VACUUM FULL crm_lead" >/dev/null
 
 say "installing $MODULE on a copy: $CANVAS"
@@ -55,8 +56,9 @@ odoo_bin -d "$CANVAS" -i "$MODULE" --stop-after-init --no-http --log-level=warn 
     || { tail -20 "$OUT/install-$SIZE.log" >&2; die "$MODULE did not install"; }
 install_seconds=$(echo "$(date +%s.%N) - $install_start" | bc)
 say "installed in ${install_seconds}s"
-# both sides as autovacuum leaves them: the install's UPDATEs leave dead rows
-# in crm_lead that would otherwise slow every scan of the module's side
+# both sides as a DBA or autovacuum leaves them, the same plain VACUUM
+# ANALYZE: the install's UPDATEs leave dead rows in crm_lead, which this
+# marks reusable (the module administers no stock table itself)
 psql_local -d "$STOCK" -c "VACUUM ANALYZE" >/dev/null
 psql_local -d "$CANVAS" -c "VACUUM ANALYZE" >/dev/null
 
