@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 STAGE_KINDS = [("lead", "Initiative"), ("opportunity", "Opportunity")]
 OUTCOMES = [("won", "Won"), ("lost", "Lost")]
@@ -45,11 +46,40 @@ class CrmLeadStageHistory(models.Model):
         return super().write(vals)
 
     @api.model
-    def _close_open_stays(self, lead_ids, now):
-        """End the open stays of these leads at `now` (the system does it)."""
-        stays = self.search([("lead_id", "in", list(lead_ids)), ("date_out", "=", False)])
-        for duration, group in stays.grouped(lambda stay: (now - stay.date_in).total_seconds() / 86400.0).items():
-            group.write({"date_out": now, "duration_days": duration})
+    def _system_update(self, lead_ids, close_at=None, outcome=None):
+        """The system's two updates of existing stays, each one statement
+        for the whole batch: end the open stays of these leads at
+        `close_at` (their days counted), or give all their stays the
+        lead's `outcome` ("won", "lost", or False on a restore).
+
+        In SQL, and only these: through the ORM (a search, then a write of
+        each stay), moving a card and losing leads miss the benchmark's
+        target (1.15x and 1.12x stock's at 10,000 leads, `make bench`).
+        Stays are still created through the ORM."""
+        if not lead_ids:
+            return
+        self.flush_model(["lead_id", "date_in", "date_out", "outcome"])
+        now = self.env.cr.now()
+        if close_at:
+            assignments = SQL(
+                "date_out = %(at)s, duration_days = EXTRACT(EPOCH FROM (%(at)s - date_in)) / 86400.0",
+                at=close_at,
+            )
+            where = SQL("date_out IS NULL")
+        else:
+            assignments, where = SQL("outcome = %s", outcome or None), SQL("TRUE")
+        self.env.cr.execute(
+            SQL(
+                """UPDATE crm_lead_stage_history SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+                    WHERE lead_id IN %(ids)s AND %(where)s""",
+                assignments=assignments,
+                uid=self.env.uid,
+                now=now,
+                ids=tuple(lead_ids),
+                where=where,
+            )
+        )
+        self.invalidate_model(["date_out", "duration_days", "outcome", "write_uid", "write_date"])
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

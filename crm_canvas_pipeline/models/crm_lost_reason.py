@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import system
+
 KEEP_ACTIVITIES_PARAM = "crm_canvas_pipeline.loss_keep_activities"
 
 CONTACT_POLICIES = [
@@ -43,11 +45,11 @@ class CrmLostReason(models.Model):
                     )
                 )
 
-    def _canvas_lead_policy(self, policy=None):
-        """(contact policy, re-target date) of a prospect lost today for this
-        reason (none: no reason), or with `policy` (one of CONTACT_POLICIES)
-        chosen instead of the reason's own."""
+    def _canvas_lead_policy(self, policy=None, today=None):
+        """(contact policy, re-target date) of a prospect lost `today` (the
+        user's) for this reason (none: no reason), or with `policy` (one of
+        CONTACT_POLICIES) chosen instead of the reason's own."""
         policy = policy or self.contact_policy or "none"
         if policy != "retarget":
             return LEAD_POLICY[policy], False
-        return "retarget", fields.Date.context_today(self) + timedelta(days=self.retarget_days)
+        return "retarget", (today or system.user_today(self.env)) + timedelta(days=self.retarget_days)

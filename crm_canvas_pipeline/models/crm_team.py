@@ -54,4 +54,10 @@ class CrmTeam(models.Model):
     def write(self, vals):
         if vals.keys() & set(MOVE_RULE_FIELDS):
             self.env.registry.clear_cache()
-        return super().write(vals)
+        result = super().write(vals)
+        if "use_initiative_stages" in vals:
+            # a team that starts or stops using initiative stages: its leads
+            # move to a stage of the kind they now belong in
+            leads = self.env["crm.lead"].with_context(active_test=False).search([("team_id", "in", self.ids)])
+            leads._canvas_move_to_their_kind()
+        return result

@@ -11,33 +11,51 @@ class MailActivity(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         activities = super().create(vals_list)
-        lead_ids = [activity.res_id for activity in activities if activity.res_model == "crm.lead"]
-        if lead_ids:
-            refused = (
-                self.env["crm.lead"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([("id", "in", lead_ids), ("contact_policy", "=", "do_not_contact")])
-            )
-            if refused:
-                raise UserError(
-                    self.env._(
-                        "%(names)s asked not to be contacted again: no call, meeting or task can be planned.",
-                        names=", ".join(refused.mapped("display_name")),
-                    )
-                )
+        activities._canvas_check_contact_allowed()
         return activities
 
-    def action_feedback(self, feedback=False, attachment_ids=None):
-        self._canvas_check_next_action_left()
-        return super().action_feedback(feedback=feedback, attachment_ids=attachment_ids)
+    def write(self, vals):
+        # an activity ends by being archived: marked done (action_feedback
+        # archives it), or archived by hand
+        if "active" in vals and not vals["active"]:
+            self._canvas_check_next_action_left()
+        result = super().write(vals)
+        if "res_id" in vals or "res_model_id" in vals or "res_model" in vals:
+            self._canvas_check_contact_allowed()
+        return result
+
+    def action_feedback_schedule_next(self, feedback=False, attachment_ids=None):
+        """Done & Schedule Next ends the activity and opens the planner of the
+        next one: the way the next-action rule asks for. The rep may end it
+        (checked here); it is then archived as the system."""
+        self.check_access("write")
+        return super(MailActivity, self.sudo()).action_feedback_schedule_next(
+            feedback=feedback, attachment_ids=attachment_ids
+        )
 
     def unlink(self):
         self._canvas_check_next_action_left()
         return super().unlink()
 
-    # "Done & Schedule Next" (action_feedback_schedule_next) ends the activity
-    # and opens the planner of the next one: the way this rule asks for.
+    def _canvas_check_contact_allowed(self):
+        """No call, meeting or task for a prospect who asked not to be
+        contacted again."""
+        lead_ids = [activity.res_id for activity in self if activity.res_model == "crm.lead"]
+        if not lead_ids:
+            return
+        refused = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("id", "in", lead_ids), ("contact_policy", "=", "do_not_contact")])
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "%(names)s asked not to be contacted again: no call, meeting or task can be planned.",
+                    names=", ".join(refused.mapped("display_name")),
+                )
+            )
 
     def _canvas_check_next_action_left(self):
         """With the setting on, the last open activity of an open
@@ -67,9 +85,9 @@ class MailActivity(models.Model):
         )
         if not leads:
             return
-        # the activities that stay open, and those that chain their next one
-        chained = {activity.res_id for activity in self if activity.chaining_type == "trigger"}
-        remaining = chained | {
+        # the activities that stay open (a chained next one, created when its
+        # predecessor is marked done, among them)
+        remaining = {
             res_id
             for (res_id,) in self.sudo()
             .with_context(active_test=True)

@@ -7,6 +7,8 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import HttpCase, JsonRpcException, TransactionCase
 from odoo.tools import SQL, mute_logger
 
+from ..models.crm_lead.contact_policy import ALLOWED_MARK, DNC_MARK
+
 
 class CanvasCommon(TransactionCase):
     """Users and teams every test of the module works with.
@@ -141,7 +143,8 @@ class CanvasCommon(TransactionCase):
         """A loss for a do-not-contact reason leaves a do-not-contact lead,
         and a do-not-contact is lifted only by a sales manager, with its log
         line (the chatter keeps both whatever the context: the module logs
-        them itself)."""
+        them itself, marked with a class that is the same in every
+        language)."""
         managers = self.env.ref("sales_team.group_sale_manager").all_user_ids.partner_id
         system = self.env.ref("base.user_root").partner_id
         messages = (
@@ -154,9 +157,9 @@ class CanvasCommon(TransactionCase):
             recorded = lifted = None
             for message in by_lead.get(lead.id, messages.browse()):
                 body = str(message.body or "")
-                if "Do not contact:" in body:
+                if DNC_MARK in body:
                     recorded = message
-                elif "Contact allowed again by" in body:
+                elif ALLOWED_MARK in body:
                     self.assertIn(message.author_id, managers | system, "%s: lifted by a non-manager" % lead.name)
                     lifted = message
             asked = lead.sudo().loss_ids.filtered(lambda loss: loss.contact_policy == "do_not_contact")
@@ -251,6 +254,17 @@ HOSTILE_CONTEXTS = (
         "default_contact_policy": "allowed",
         "default_stage_id": 0,
         "default_type": "opportunity",
+    },
+    # defaults of the rows the module writes itself, and a timezone that
+    # makes tomorrow today
+    {
+        "default_date_out": "2000-01-01 00:00:00",
+        "default_note": "<p>forged</p>",
+        "default_restored_date": "2000-01-01 00:00:00",
+        "default_active": False,
+        "default_date_conversion": "2000-01-01 00:00:00",
+        "default_outcome": "won",
+        "tz": "Etc/GMT-14",
     },
 )
 

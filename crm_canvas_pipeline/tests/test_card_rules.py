@@ -100,8 +100,7 @@ class TestCardRules(CanvasCommon, HttpCase):
                     )
         self.assertEqual({case["state"] for case in cases}, set(STATES))
         self.assertEqual({case["days"] for case in cases}, {2})
-        code = (
-            """
+        code = """
             const { nextActionState, daysInStage } = odoo.loader.modules.get("@crm_canvas_pipeline/card/card_rules");
             const { DateTime } = luxon;
             const wrong = [];
@@ -121,9 +120,7 @@ class TestCardRules(CanvasCommon, HttpCase):
             } else {
                 console.log("test successful");
             }
-            """
-            % json.dumps(cases)
-        )
+            """ % json.dumps(cases)
         ready = "!!odoo.loader.modules.get('@crm_canvas_pipeline/card/card_rules')"
         self.browser_js("/odoo", code, ready=ready, login=self.user_rep.login)
 

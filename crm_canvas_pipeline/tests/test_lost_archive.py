@@ -91,8 +91,9 @@ class TestLostArchive(CanvasCommon):
     @users("canvas_rep")
     def test_retarget_in_a_mixed_batch_tracked_once(self):
         """The re-target policy goes into stock's own lost write: one
-        tracking message per lead says it, and leads already lost or that
-        asked not to be contacted keep their policy."""
+        tracking message per lead says it; leads that asked not to be
+        contacted keep their policy, and a lead lost already is not lost
+        again (one loss row) but takes the policy of its new reason."""
         self.env = self.env(context=dict(self.env.context, tracking_disable=False))
         fresh, unwilling, lost_before = self._leads(3).with_env(self.env)
         unwilling.with_user(self.user_manager).write({"contact_policy": "do_not_contact"})
@@ -107,8 +108,9 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual((fresh.retarget_date - fresh.loss_ids.date.date()).days, 180)
         self.assertEqual(unwilling.contact_policy, "do_not_contact")
         self.assertFalse(unwilling.retarget_date)
-        self.assertEqual(lost_before.contact_policy, "allowed")
+        self.assertEqual(lost_before.contact_policy, "retarget")
         self.assertEqual(len(lost_before.loss_ids), 1)
+        self.assertEqual(lost_before.loss_ids.reason_id, self.reason_unreachable)
         self.assertEqual(fresh.loss_ids.note, "<p>Over <b>budget</b></p>")
         self.assertEqual(fresh.loss_ids.contact_policy, "retarget")
         self.assertEqual(unwilling.loss_ids.contact_policy, "retarget")

@@ -177,7 +177,10 @@ class TestRpcFuzz(CanvasCommon, HttpCase):
     )
     def test_fuzz_lead_actions(self, method, ids, known, reason, context):
         if known:
-            ids = [self.lead.id, self.other_lead.id, self.opportunity.id, *ids]
+            # fresh records, so that each example acts on open ones
+            fresh = self._leads(1, email_prefix="fuzzact%s-" % abs(hash((method, str(ids), reason, str(context)))))
+            self.env.flush_all()
+            ids = [fresh.id, self.other_lead.id, self.opportunity.id, *ids]
         kwargs = {}
         if method == "action_set_lost" and reason:
             kwargs["lost_reason_id"] = self.reasons[reason].id

@@ -50,6 +50,7 @@ def fill_next_action_mirror(cr):
             WHERE first.res_id = lead.id"""
     )
 
+
 def fill_next_action_icon(cr):
     """The card's icon of the next action (19.0.1.3.0), in SQL for the
     leads that have one: the ORM would compute it lead by lead."""
@@ -60,6 +61,7 @@ def fill_next_action_icon(cr):
              FROM mail_activity_type type
             WHERE type.id = lead.next_action_type_id AND type.icon IS NOT NULL"""
     )
+
 
 def record_existing_losses(env):
     """Leads lost before the install get their loss row, so that the lost
@@ -81,6 +83,7 @@ def record_existing_losses(env):
         """,
         {"uid": env.uid},
     )
+
 
 def move_existing_leads_to_lead_stages(env):
     cr = env.cr
@@ -143,6 +146,7 @@ def move_existing_leads_to_lead_stages(env):
             )
         )
     Lead.invalidate_model(["stage_id"])
+
 
 def backfill_stage_history(env):
     """Stage history of the leads that exist at install, rebuilt from stock's

@@ -4,6 +4,7 @@ from odoo.tools import is_html_empty, str2bool
 
 from ..models.crm_lead.contact_policy import restriction
 from ..models.crm_lost_reason import CONTACT_POLICIES
+from ..tools import system
 from ..tools.input_check import check_input
 
 REASON_OPTIONAL_PARAM = "crm_canvas_pipeline.loss_reason_optional"
@@ -70,7 +71,7 @@ class CrmLeadLost(models.TransientModel):
                 )
             )
         chosen, implied = self._canvas_policies()
-        today = fields.Date.context_today(self)
+        today = system.user_today(self.env)
         if restriction(*chosen, today) < restriction(*implied, today):
             raise UserError(
                 self.env._(

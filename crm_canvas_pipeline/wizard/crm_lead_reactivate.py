@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import system
+
 
 class CrmLeadReactivate(models.TransientModel):
     _name = "crm.lead.reactivate"
@@ -53,7 +55,7 @@ class CrmLeadReactivate(models.TransientModel):
         if self.activity_type_id:
             # one create for the whole selection
             model_id = self.env["ir.model"]._get_id("crm.lead")
-            self.env["mail.activity"].create(
+            system.own(self.env["mail.activity"]).create(
                 [
                     {
                         "res_model_id": model_id,

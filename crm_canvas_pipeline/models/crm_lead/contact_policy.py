@@ -17,9 +17,14 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
+from ...tools import system
 from ...tools.input_check import check_input
 
 POLICY_FIELDS = frozenset({"contact_policy", "retarget_date"})
+# the class of the chatter lines that record a do-not-contact and its lift:
+# the tests' invariants find them in any language
+DNC_MARK = "o_canvas_do_not_contact"
+ALLOWED_MARK = "o_canvas_contact_allowed"
 
 
 def restriction(policy, retarget_date, today):
@@ -94,8 +99,9 @@ class CrmLead(models.Model):
             else:
                 lifting = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
         result = super().write(vals)
-        entering._canvas_honour_do_not_contact()
-        lifting._canvas_log_contact_allowed()
+        # as the write left them (a loss inside it may have set the policy again)
+        entering.filtered(lambda lead: lead.contact_policy == "do_not_contact")._canvas_honour_do_not_contact()
+        lifting.filtered(lambda lead: lead.contact_policy != "do_not_contact")._canvas_log_contact_allowed()
         return result
 
     def _canvas_check_policy_change(self, vals):
@@ -104,12 +110,16 @@ class CrmLead(models.Model):
         manager."""
         if not POLICY_FIELDS & vals.keys() or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
             return
-        today = fields.Date.context_today(self)
+        today = system.user_today(self.env)
         looser = self.filtered(
-            lambda lead: restriction(
-                vals.get("contact_policy", lead.contact_policy), vals.get("retarget_date", lead.retarget_date), today
+            lambda lead: (
+                restriction(
+                    vals.get("contact_policy", lead.contact_policy),
+                    vals.get("retarget_date", lead.retarget_date),
+                    today,
+                )
+                < restriction(lead.contact_policy, lead.retarget_date, today)
             )
-            < restriction(lead.contact_policy, lead.retarget_date, today)
         )
         if looser:
             raise AccessError(
@@ -129,28 +139,22 @@ class CrmLead(models.Model):
             return
         emails = {lead.email_normalized for lead in self if lead.email_normalized}
         if emails:
-            Blacklist = self.env["mail.blacklist"].sudo().with_context(active_test=False)
+            Blacklist = system.own(self.env["mail.blacklist"]).sudo().with_context(active_test=False)
             existing = Blacklist.search([("email", "in", list(emails))])
             existing.filtered(lambda entry: not entry.active).action_unarchive()
             Blacklist.create([{"email": email} for email in emails - set(existing.mapped("email"))])
         phones = list({lead.phone_sanitized for lead in self if lead.phone_sanitized})
         if phones:
-            self.env["phone.blacklist"].sudo()._add(phones)
+            system.own(self.env["phone.blacklist"]).sudo()._add(phones)
         self._canvas_cancel_activities()
-        recorded = self.env._(
-            "Do not contact: the prospect's wish not to be contacted again is recorded; their email and "
-            "phone are on the blacklists."
+        body = Markup('<p class="%s">%s</p>') % (
+            DNC_MARK,
+            self.env._(
+                "Do not contact: the prospect's wish not to be contacted again is recorded; their email and "
+                "phone are on the blacklists."
+            ),
         )
-        kept = self.env._(
-            "Do not contact: this prospect was lost before and asked not to be contacted again; their wish is kept."
-        )
-        self._message_log_batch(
-            bodies={
-                lead.id: Markup("<p>%s</p>")
-                % (kept if lead.previous_loss_id.contact_policy == "do_not_contact" else recorded)
-                for lead in self
-            }
-        )
+        system.log(self, dict.fromkeys(self.ids, body))
 
     def _canvas_log_contact_allowed(self):
         """A do-not-contact lifted (by a sales manager): off the blacklists,
@@ -159,10 +163,14 @@ class CrmLead(models.Model):
             return
         emails = {lead.email_normalized for lead in self if lead.email_normalized}
         phones = {lead.phone_sanitized for lead in self if lead.phone_sanitized}
-        still = self.sudo().with_context(active_test=False).search(
-            Domain("id", "not in", self.ids)
-            & Domain("contact_policy", "=", "do_not_contact")
-            & (Domain("email_normalized", "in", list(emails)) | Domain("phone_sanitized", "in", list(phones)))
+        still = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                Domain("id", "not in", self.ids)
+                & Domain("contact_policy", "=", "do_not_contact")
+                & (Domain("email_normalized", "in", list(emails)) | Domain("phone_sanitized", "in", list(phones)))
+            )
         )
         emails -= set(still.mapped("email_normalized"))
         phones -= set(still.mapped("phone_sanitized"))
@@ -170,8 +178,11 @@ class CrmLead(models.Model):
             self.env["mail.blacklist"].sudo().search([("email", "in", list(emails))]).action_archive()
         if phones:
             self.env["phone.blacklist"].sudo()._remove(list(phones))
-        body = self.env._("Contact allowed again by %(user)s.", user=self.env.user.name)
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+        body = Markup('<p class="%s">%s</p>') % (
+            ALLOWED_MARK,
+            self.env._("Contact allowed again by %(user)s.", user=self.env.user.name),
+        )
+        system.log(self, dict.fromkeys(self.ids, body))
 
     def action_canvas_allow_contact(self):
         """Lift a do-not-contact: the prospect agreed to be contacted again
@@ -180,46 +191,60 @@ class CrmLead(models.Model):
 
     def _canvas_flag_returning_prospects(self):
         """A new lead whose email or phone belongs to a lost lead points to
-        that loss; if that prospect asked not to be contacted, so is the new
-        lead. Two searches for the whole batch."""
+        that loss (the form's banner); if any lead of that prospect asked
+        not to be contacted (lost so, or marked so), so is the new lead. One
+        search for the whole batch, one write per earlier loss."""
         fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
         if not fresh:
             return
         emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
         phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
         match = Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones)
-        Loss = self.env["crm.lead.loss"].sudo().with_context(active_test=False)
-        losses = Loss.search(
-            Domain("lead_id", "any", Domain("id", "not in", self.ids) & match), order="date desc, id desc"
+        known = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                Domain("id", "not in", self.ids)
+                & match
+                & (Domain("contact_policy", "=", "do_not_contact") | Domain("loss_ids", "!=", False))
+            )
         )
-        if not losses:
+        if not known:
             return
         latest_by_key, do_not_contact = {}, set()
-        for loss in losses:
-            lead = loss.lead_id
-            for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)):
-                if key[1]:
-                    latest_by_key.setdefault(key, loss)
-                    if lead.contact_policy == "do_not_contact":
-                        do_not_contact.add(key)
-        updates = {}
+        for lead in known:
+            keys = [key for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)) if key[1]]
+            if lead.contact_policy == "do_not_contact":
+                do_not_contact.update(keys)
+            for loss in lead.loss_ids[:1]:  # the latest (the model's order)
+                for key in keys:
+                    if key not in latest_by_key or (loss.date, loss.id) > (
+                        latest_by_key[key].date,
+                        latest_by_key[key].id,
+                    ):
+                        latest_by_key[key] = loss
+        by_loss, wish_kept = {}, self.browse()
         for lead in fresh:
             keys = [("email", lead.email_normalized), ("phone", lead.phone_sanitized)]
             previous = [latest_by_key[key] for key in keys if key in latest_by_key]
             if previous:
                 loss = max(previous, key=lambda loss: (loss.date, loss.id))
-                wish = any(key in do_not_contact for key in keys)
-                updates.setdefault((loss, wish), []).append(lead.id)
-        for (loss, wish), lead_ids in updates.items():
-            values = {"previous_loss_id": loss.id}
-            if wish:
-                values["contact_policy"] = "do_not_contact"
-            self.browse(lead_ids).write(values)
+                by_loss[loss] = by_loss.get(loss, self.browse()) | lead
+            if any(key in do_not_contact for key in keys):
+                wish_kept |= lead
+        for loss, leads in by_loss.items():
+            leads.write({"previous_loss_id": loss.id})
+        if wish_kept:
+            wish_kept.write({"contact_policy": "do_not_contact"})
+            body = Markup("<p>%s</p>") % self.env._(
+                "This prospect asked not to be contacted again before: their wish is kept."
+            )
+            system.log(wish_kept, dict.fromkeys(wish_kept.ids, body))
 
     def _merge_get_fields_specific(self):
         """A merge keeps the strictest contact policy of the merged records:
         a duplicate's do-not-contact is the prospect's wish too."""
-        today = fields.Date.context_today(self)
+        today = system.user_today(self.env)
 
         def merged(leads):
             return strictest(today, *((lead.contact_policy, lead.retarget_date) for lead in leads))
@@ -259,4 +284,4 @@ class CrmLead(models.Model):
         for lead in self:
             lead.write(dict(erased, name=self.env._("Forgotten contact #%(id)s", id=lead.id)))
         body = self.env._("Personal data erased by %(user)s at the prospect's request.", user=self.env.user.name)
-        self._message_log_batch(bodies=dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
+        system.log(self, dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))

@@ -12,6 +12,7 @@ from odoo import fields, models
 from odoo.tools import SQL, str2bool
 from odoo.tools.mail import parse_contact_from_email
 
+from ...tools import system
 from ..res_config_settings import WON_NO_CUSTOMER_PARAM
 
 
@@ -31,8 +32,10 @@ class CrmLead(models.Model):
     def _handle_won_lost(self, old_status_by_lead, new_status_by_lead):
         result = super()._handle_won_lost(old_status_by_lead, new_status_by_lead)
         won = self.filtered(
-            lambda lead: new_status_by_lead.get(lead.id, {}).get("is_won")
-            and not old_status_by_lead.get(lead.id, {}).get("is_won")
+            lambda lead: (
+                new_status_by_lead.get(lead.id, {}).get("is_won")
+                and not old_status_by_lead.get(lead.id, {}).get("is_won")
+            )
         )
         if won:
             won._canvas_make_customers()
@@ -58,7 +61,7 @@ class CrmLead(models.Model):
             else:
                 body = self.env._("Won: %(customer)s is a customer.", customer=partner.display_name)
             bodies[lead.id] = Markup("<p>%s</p>") % body
-        leads._message_log_batch(bodies=bodies)
+        system.log(leads, bodies)
 
     def _canvas_assign_customers(self):
         """Link each record without a customer to one, like the stock
@@ -71,8 +74,9 @@ class CrmLead(models.Model):
         if not todo:
             return Partner
         # mail.thread's create subscribes and logs partner by partner; skip it
-        # (tracking_disable: a cost) and do the same for the whole batch below
-        Partner = Partner.with_context(tracking_disable=True)
+        # (tracking_disable: a cost) and do the same for the whole batch below;
+        # the client's defaults are the lead's, not its customer's
+        Partner = system.own(Partner).with_context(tracking_disable=True)
         emails = list({lead.email_normalized for lead in todo if lead.email_normalized})
         matching = {}
         if emails:
@@ -133,7 +137,7 @@ class CrmLead(models.Model):
                     check_existing=True,
                     existing_policy="skip",
                 )
-        partners._message_log_batch(bodies={partner.id: partner._creation_message() for partner in partners})
+        system.log(partners, {partner.id: partner._creation_message() for partner in partners})
 
     def _canvas_companies_by_vat(self):
         """{lead: company} for the leads whose tax ID an existing company has

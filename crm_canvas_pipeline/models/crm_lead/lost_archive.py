@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import str2bool
 
+from ...tools import system
 from ...tools.input_check import check_input
 from ..crm_lost_reason import KEEP_ACTIVITIES_PARAM, LEAD_POLICY, LOSS_POLICY
 from .contact_policy import restriction, strictest
@@ -29,31 +30,55 @@ class CrmLead(models.Model):
         lead's own, its reason's and one asked for (``contact_policy`` and
         ``retarget_date`` among the values). Stock archives first and writes
         the reason after: a lead whose probability is already 0 would be lost
-        by the archive alone, before its reason is known."""
+        by the archive alone, before its reason is known. A lead archived
+        already is not archived again (its closing date stays), as in
+        stock."""
         check_input(self, frozenset({"lost_reason_id", "contact_policy", "retarget_date"}), [additional_values])
-        values = dict(additional_values, active=False, probability=0, automated_probability=0)
+        values = dict(additional_values, probability=0, automated_probability=0)
         asked = (values.pop("contact_policy", None) or "allowed", values.pop("retarget_date", None) or False)
         reason = self.env["crm.lost.reason"].browse(values.get("lost_reason_id"))
-        today = fields.Date.context_today(self)
-        # a lead lost already is not lost again: its policy stays
-        losing = self.filtered(lambda lead: lead.won_status != "lost")
+        today = system.user_today(self.env)
+        groups = defaultdict(list)
+        for lead in self:
+            own = (lead.contact_policy, lead.retarget_date)
+            policy = strictest(today, own, lead._canvas_loss_policy(reason, asked, today))
+            groups[lead.active, policy if policy != own else None].append(lead.id)
+        for (active, policy), lead_ids in groups.items():
+            extra = {"active": False} if active else {}
+            if policy:
+                extra.update(contact_policy=policy[0], retarget_date=policy[1])
+            self.browse(lead_ids).write({**values, **extra})
+        if asked[0] != "allowed":
+            self._canvas_complete_losses(policy=asked)
+        return True
+
+    def write(self, vals):
+        # a lead lost already and given another reason gets that reason's
+        # policy too (a loss inside this write gets its own, see below)
+        relost = self.filtered(lambda lead: lead.won_status == "lost") if vals.get("lost_reason_id") else None
+        result = super().write(vals)
+        if relost:
+            relost._canvas_apply_loss_policy()
+        return result
+
+    def _canvas_loss_policy(self, reason=None, asked=("allowed", False), today=None):
+        """(contact policy, re-target date) a loss of this lead implies: its
+        reason's policy, or the stricter one asked for."""
+        today = today or system.user_today(self.env)
+        return strictest(today, (reason or self.lost_reason_id)._canvas_lead_policy(today=today), asked)
+
+    def _canvas_apply_loss_policy(self):
+        """Give each lost lead of `self` the policy its reason implies, where
+        it is stricter than the one it has: one write per policy."""
+        today = system.user_today(self.env)
         by_policy = defaultdict(list)
         for lead in self:
             own = (lead.contact_policy, lead.retarget_date)
-            policy = strictest(today, own, lead._canvas_loss_policy(reason, asked)) if lead in losing else own
-            by_policy[policy if policy != own else None].append(lead.id)
-        for policy, lead_ids in by_policy.items():
-            extra = dict(zip(("contact_policy", "retarget_date"), policy, strict=True)) if policy else {}
-            self.browse(lead_ids).write({**values, **extra})
-        if asked[0] != "allowed":
-            losing._canvas_complete_losses(policy=asked)
-        return True
-
-    def _canvas_loss_policy(self, reason=None, asked=("allowed", False)):
-        """(contact policy, re-target date) a loss of this lead implies: its
-        reason's policy, or the stricter one asked for."""
-        reason = reason or self.lost_reason_id
-        return strictest(fields.Date.context_today(self), reason._canvas_lead_policy(), asked)
+            policy = strictest(today, own, lead._canvas_loss_policy(today=today))
+            if policy != own:
+                by_policy[policy].append(lead.id)
+        for (policy, retarget_date), lead_ids in by_policy.items():
+            self.browse(lead_ids).write({"contact_policy": policy, "retarget_date": retarget_date})
 
     def _handle_won_lost(self, old_status_by_lead, new_status_by_lead):
         result = super()._handle_won_lost(old_status_by_lead, new_status_by_lead)
@@ -79,24 +104,17 @@ class CrmLead(models.Model):
         activities, cancelled = self.env["mail.activity"], {}
         if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
             activities, cancelled = self._canvas_open_activities()
-        self.env["crm.lead.loss"].sudo().create(
-            [lead._canvas_loss_values(cancelled.get(lead.id)) for lead in self]
+        today = system.user_today(self.env)
+        system.own(self.env["crm.lead.loss"]).sudo().create(
+            [lead._canvas_loss_values(cancelled.get(lead.id), today) for lead in self]
         )
         self.invalidate_recordset(["loss_ids"])
         activities.unlink()
-        today = fields.Date.context_today(self)
-        by_policy = defaultdict(list)
-        for lead in self:
-            own = (lead.contact_policy, lead.retarget_date)
-            policy = strictest(today, own, lead._canvas_loss_policy())
-            if policy != own:
-                by_policy[policy].append(lead.id)
-        for (policy, retarget_date), lead_ids in by_policy.items():
-            self.browse(lead_ids).write({"contact_policy": policy, "retarget_date": retarget_date})
+        self._canvas_apply_loss_policy()
 
-    def _canvas_loss_values(self, cancelled_activities=None):
+    def _canvas_loss_values(self, cancelled_activities=None, today=None):
         """The loss row of this lead, lost now: what it was worth and where."""
-        policy, retarget_date = self._canvas_loss_policy()
+        policy, retarget_date = self._canvas_loss_policy(today=today)
         return {
             "lead_id": self.id,
             "lead_name": self.name,
@@ -120,14 +138,14 @@ class CrmLead(models.Model):
         transaction wrote for them: the closing note of the Lost wizard, or a
         (contact policy, re-target date) asked for, where it is stricter than
         the reason's (the leads of those rows get it too)."""
-        losses = self.env["crm.lead.loss"].sudo().search(
-            [("lead_id", "in", self.ids), ("date", "=", self.env.cr.now())]
+        losses = (
+            self.env["crm.lead.loss"].sudo().search([("lead_id", "in", self.ids), ("date", "=", self.env.cr.now())])
         )
         if note:
             losses.write({"note": note})
         if not policy:
             return
-        today = fields.Date.context_today(self)
+        today = system.user_today(self.env)
         by_policy = defaultdict(lambda: losses.browse())
         for loss in losses:
             own = (LEAD_POLICY[loss.contact_policy or "none"], loss.retarget_date)
@@ -158,7 +176,7 @@ class CrmLead(models.Model):
         unwilling = self.filtered(lambda lead: lead.contact_policy == "do_not_contact")
         if unwilling:
             body = Markup("<p>%s</p>") % self.env._("Restored: the prospect still does not want to be contacted.")
-            unwilling._message_log_batch(bodies=dict.fromkeys(unwilling.ids, body))
+            system.log(unwilling, dict.fromkeys(unwilling.ids, body))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_loss_history(self):

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ...tools import system
 from ...tools.input_check import check_input
 
 NEXT_ACTION_FIELDS = ("next_action_type_id", "next_action_date", "next_action_summary", "next_action_user_id")
@@ -73,12 +74,8 @@ class CrmLead(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         planned = [{fname: vals.pop(fname) for fname in NEXT_ACTION_FIELDS if fname in vals} for vals in vals_list]
         leads = super().create(vals_list)
-        self.env["mail.activity"].create(
-            [
-                lead._canvas_activity_values(**values)
-                for lead, values in zip(leads, planned, strict=True)
-                if any(values.get(fname) for fname in ("next_action_type_id", "next_action_date", "next_action_summary"))
-            ]
+        leads._canvas_plan_activities(
+            [(lead, values) for lead, values in zip(leads, planned, strict=True) if self._canvas_plans(values)]
         )
         return leads
 
@@ -144,19 +141,15 @@ class CrmLead(models.Model):
         one: the lead only mirrors mail.activity. Identical changes are
         written once, new activities created in one call."""
         changes = defaultdict(lambda: self.env["mail.activity"])
-        to_create = []
+        to_plan = []
         for lead in self:
             activity = lead.next_activity_id
             if not activity:
-                if lead.next_action_type_id or lead.next_action_date or lead.next_action_summary:
-                    to_create.append(
-                        lead._canvas_activity_values(
-                            lead.next_action_type_id.id,
-                            lead.next_action_date,
-                            lead.next_action_summary,
-                            lead.next_action_user_id.id,
-                        )
-                    )
+                values = {
+                    fname: lead._fields[fname].convert_to_write(lead[fname], lead) for fname in NEXT_ACTION_FIELDS
+                }
+                if self._canvas_plans(values):
+                    to_plan.append((lead, values))
                 continue
             if not lead.next_action_date:
                 raise UserError(
@@ -178,25 +171,37 @@ class CrmLead(models.Model):
                 changes[tuple(sorted(vals.items()))] |= activity
         for vals, activities in changes.items():
             activities.write(dict(vals))
-        self.env["mail.activity"].create(to_create)
+        self._canvas_plan_activities(to_plan)
 
-    def _canvas_activity_values(
-        self, next_action_type_id=False, next_action_date=False, next_action_summary=False, next_action_user_id=False
-    ):
-        """The activity that plans this next action: the type's defaults
-        fill what is not given; the lead's salesperson does it."""
-        self.ensure_one()
+    @api.model
+    def _canvas_plans(self, values):
+        """Whether next-action values plan something: a type, a date or a
+        summary (an assignee alone plans nothing)."""
+        return any(values.get(fname) for fname in ("next_action_type_id", "next_action_date", "next_action_summary"))
+
+    def _canvas_plan_activities(self, planned):
+        """Plan the activities of [(lead, next-action values)] in one create:
+        the type's defaults fill what is not given; the lead's salesperson
+        does it."""
+        if not planned:
+            return
         Activity = self.env["mail.activity"]
-        activity_type = self.env["mail.activity.type"].browse(next_action_type_id)
-        activity_type = activity_type or Activity._default_activity_type_for_model("crm.lead")
-        return {
-            "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
-            "res_id": self.id,
-            "activity_type_id": activity_type.id,
-            "date_deadline": next_action_date or activity_type._get_date_deadline(),
-            "summary": next_action_summary or activity_type.summary,
-            "user_id": next_action_user_id or (self.user_id or self.env.user).id,
-        }
+        default_type = Activity._default_activity_type_for_model("crm.lead")
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        vals_list = []
+        for lead, values in planned:
+            activity_type = self.env["mail.activity.type"].browse(values.get("next_action_type_id")) or default_type
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "date_deadline": values.get("next_action_date") or activity_type._get_date_deadline(),
+                    "summary": values.get("next_action_summary") or activity_type.summary,
+                    "user_id": values.get("next_action_user_id") or (lead.user_id or self.env.user).id,
+                }
+            )
+        system.own(Activity).create(vals_list)
 
     def _canvas_cancel_activities(self):
         """Cancel the open activities of these records: they leave the reps'
@@ -207,12 +212,13 @@ class CrmLead(models.Model):
             return
         activities.unlink()
         title = self.env._("These open activities were cancelled.")
-        self.browse(list(cancelled))._message_log_batch(
-            bodies={
+        system.log(
+            self,
+            {
                 lead_id: Markup("<p>%s</p><ul>%s</ul>")
                 % (title, Markup("").join(Markup("<li>%s</li>") % item for item in text.split("\n")))
                 for lead_id, text in cancelled.items()
-            }
+            },
         )
 
     def _canvas_open_activities(self):

@@ -9,6 +9,8 @@ from markupsafe import Markup
 
 from odoo import api, models
 
+from ...tools import system
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -38,12 +40,14 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        # promoted by _prepare_create_values: a conversion date they were not given
+        # promoted by _prepare_create_values: a conversion date they were not
+        # given (neither in their values nor as a default of the client's)
+        given_default = bool(self.env.context.get("default_date_conversion"))
         promoted = self.browse(
             [
                 lead.id
                 for lead, vals in zip(leads, vals_list, strict=True)
-                if lead.date_conversion and not vals.get("date_conversion")
+                if lead.date_conversion and not vals.get("date_conversion") and not given_default
             ]
         )
         if promoted:
@@ -76,7 +80,7 @@ class CrmLead(models.Model):
                 stage=(stage or lead.stage_id).display_name,
             )
             bodies[lead.id] = Markup("<p>%s</p>") % body
-        self._message_log_batch(bodies=bodies)
+        system.log(self, bodies)
 
     def _track_subtype(self, init_values):
         """Leaving an initiative stage is part of a conversion, which stock

@@ -10,10 +10,14 @@ from contextlib import contextmanager
 
 from odoo import api, fields, models
 
+from ...tools import system
+
 # leads whose stage changed during a conversion: their stays are written at its end
 DEFERRED_HISTORY_CACHE = "crm_canvas_pipeline.deferred_history"
-# writing these may change the stage of a record (stage recomputed on type or team)
-HISTORY_KEYS = frozenset({"stage_id", "type", "team_id"})
+# writing these may move a record to another stage: stock recomputes the
+# stage on a change of type or team, the team on a change of salesperson
+MOVED_BY = frozenset({"type", "team_id", "user_id"})
+HISTORY_KEYS = MOVED_BY | {"stage_id"}
 
 
 class CrmLead(models.Model):
@@ -74,10 +78,10 @@ class CrmLead(models.Model):
         leads = self.filtered("stage_id")
         if not leads:
             return
-        History = self.env["crm.lead.stage.history"].sudo()
+        History = system.own(self.env["crm.lead.stage.history"]).sudo()
         now = self.env.cr.now()
         if close:
-            History._close_open_stays(leads.ids, now)
+            History._system_update(leads.ids, close_at=now)
         History.create(
             [
                 {
@@ -115,15 +119,18 @@ class CrmLead(models.Model):
         for lead in self:
             old = old_status_by_lead.get(lead.id, {})
             new = new_status_by_lead.get(lead.id, {})
-            was, now = (bool(old.get("is_won")), bool(old.get("is_lost"))), (
-                bool(new.get("is_won")),
-                bool(new.get("is_lost")),
+            was, now = (
+                (bool(old.get("is_won")), bool(old.get("is_lost"))),
+                (
+                    bool(new.get("is_won")),
+                    bool(new.get("is_lost")),
+                ),
             )
             if was != now:
                 outcomes["won" if now[0] else "lost" if now[1] else False].append(lead.id)
         History = self.env["crm.lead.stage.history"].sudo()
         for outcome, lead_ids in outcomes.items():
-            History.search([("lead_id", "in", lead_ids)]).write({"outcome": outcome})
+            History._system_update(lead_ids, outcome=outcome)
         return result
 
     @api.depends("date_last_stage_update")
@@ -142,4 +149,4 @@ class CrmLead(models.Model):
     def _unlink_close_stage_history(self):
         """A deleted lead's stays are kept (their lead becomes empty): close
         the open one so that its duration is known."""
-        self.env["crm.lead.stage.history"].sudo()._close_open_stays(self.ids, self.env.cr.now())
+        self.env["crm.lead.stage.history"].sudo()._system_update(self.ids, close_at=self.env.cr.now())

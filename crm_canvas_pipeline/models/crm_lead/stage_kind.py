@@ -121,6 +121,16 @@ class CrmLead(models.Model):
                 first_stages[key] = lead._stage_find(domain=[("fold", "=", False), ("stage_kind", "=", kind)])
             lead.stage_id = first_stages[key]
 
+    def _canvas_move_to_their_kind(self):
+        """Move the records of `self` that sit in a stage of the wrong kind
+        (their team started or stopped using initiative stages) to the first
+        stage of their kind, as the install does: through the write, so with
+        their history and the stage rules. One write per (team, kind)."""
+        wrong = self.filtered(lambda lead: lead.stage_id and lead.stage_id.stage_kind != stage_kind_for(lead))
+        for (_team, kind), leads in wrong.grouped(lambda lead: (lead.team_id, stage_kind_for(lead))).items():
+            stage = leads[:1]._stage_find(domain=[("fold", "=", False), ("stage_kind", "=", kind)])
+            leads.write({"stage_id": stage.id})
+
     def _stage_find(self, team_id=False, domain=None, order="sequence, id", limit=1):
         domain = list(domain or [])
         if not any(isinstance(leaf, (list, tuple)) and leaf[0] == "stage_kind" for leaf in domain):

@@ -15,9 +15,10 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import str2bool
 
+from ...tools import system
 from ...tools.input_check import is_set
 from ..res_config_settings import FORBID_BACK_PARAM, FORBID_SKIP_PARAM, MANAGER_BYPASS_PARAM
-from .next_action import NEXT_ACTION_FIELDS
+from .stage_history import MOVED_BY
 
 
 class CrmLead(models.Model):
@@ -43,18 +44,30 @@ class CrmLead(models.Model):
         bypassed = {}
         if stage:
             bypassed = self.filtered(lambda lead: lead.stage_id != stage)._canvas_check_stage_rules(stage, vals)
+        # a change of type, team or salesperson may move a record to another
+        # stage (stock recomputes it): that stage is only known once written,
+        # and is checked then, as a constraint is (the error undoes the write)
+        before = {lead.id: lead.stage_id for lead in self} if not stage and MOVED_BY & vals.keys() else None
         result = super().write(vals)
+        if before is not None:
+            moved = self.filtered(lambda lead: lead.stage_id and lead.stage_id != before[lead.id])
+            for new_stage, leads in moved.grouped("stage_id").items():
+                for lead, rule in leads._canvas_check_stage_rules(new_stage, {}, before=before).items():
+                    bypassed[lead] = (new_stage, rule)
+        elif bypassed:
+            bypassed = {lead: (stage, rule) for lead, rule in bypassed.items()}
         if bypassed:
-            self._canvas_log_bypass(stage, bypassed)
+            self._canvas_log_bypass(bypassed)
         return result
 
-    def _canvas_check_stage_rules(self, stage, vals, moving=True):
+    def _canvas_check_stage_rules(self, stage, vals, moving=True, before=None):
         """Refuse to put any record of `self` in `stage` if that breaks a
         rule: the stage's required fields (values being written count), its
-        next action, and the pipeline's move rules. Nothing is written then;
-        the error names every record and what it lacks. A few queries for
-        the whole batch. Returns {lead: rule} for the move rules a sales
-        manager bypassed."""
+        next action, and the pipeline's move rules (from the stage each
+        record is in, or was in `before` {lead id: stage}). Nothing is
+        written then; the error names every record and what it lacks. A few
+        queries for the whole batch. Returns {lead: rule} for the move rules
+        a sales manager bypassed."""
         if not self:
             return {}
         problems = defaultdict(list)
@@ -70,7 +83,7 @@ class CrmLead(models.Model):
             for lead in self:
                 if not lead[fname]:
                     problems[lead].append(label)
-        if stage.requires_next_action and not any(is_set(vals.get(fname)) for fname in NEXT_ACTION_FIELDS):
+        if stage.requires_next_action and not self._canvas_plans(vals):
             planned = {
                 res_id
                 for (res_id,) in self.env["mail.activity"]
@@ -83,7 +96,7 @@ class CrmLead(models.Model):
                     problems[lead].append(self.env._("a next action"))
         bypassed = {}
         if moving:
-            for lead, rule in self._canvas_broken_move_rules(stage).items():
+            for lead, rule in self._canvas_broken_move_rules(stage, before).items():
                 if self._canvas_may_bypass():
                     bypassed[lead] = rule
                 else:
@@ -101,10 +114,10 @@ class CrmLead(models.Model):
             )
         return bypassed
 
-    def _canvas_broken_move_rules(self, stage):
+    def _canvas_broken_move_rules(self, stage, before=None):
         """{lead: rule} for the records whose move into `stage` skips stages
-        forward or goes back while their team forbids it. Winning is never a
-        skip."""
+        forward or goes back while their team forbids it, or leaves the
+        stages of their team. Winning is never a skip."""
         params = self.env["ir.config_parameter"].sudo()
         skip_default = str2bool(params.get_param(FORBID_SKIP_PARAM, "False"))
         back_default = str2bool(params.get_param(FORBID_BACK_PARAM, "False"))
@@ -117,14 +130,19 @@ class CrmLead(models.Model):
             skip, back = team_rules.get(team.id, ("default", "default"))
             forbid_skip = skip == "forbid" or (skip != "allow" and skip_default)
             forbid_back = back == "forbid" or (back != "allow" and back_default)
-            if not (forbid_skip or forbid_back) or not lead.stage_id:
+            current_stage = before[lead.id] if before else lead.stage_id
+            if not (forbid_skip or forbid_back) or not current_stage:
                 continue
             if team not in orders:
                 orders[team] = self._canvas_stage_order(team)
             order = orders[team]
-            if lead.stage_id.id not in order or stage.id not in order:
+            if stage.id not in order:
+                # another team's stage, or an archived one: no order to follow
+                broken[lead] = self.env._("it is not a stage of its team's pipeline")
                 continue
-            current, target = order.index(lead.stage_id.id), order.index(stage.id)
+            if current_stage.id not in order:
+                continue  # from outside the team's stages: any of them will do
+            current, target = order.index(current_stage.id), order.index(stage.id)
             if forbid_skip and target > current + 1 and not stage.is_won:
                 broken[lead] = self.env._("it would skip stages (one stage at a time)")
             elif forbid_back and target < current:
@@ -145,7 +163,8 @@ class CrmLead(models.Model):
             self.env["ir.config_parameter"].sudo().get_param(MANAGER_BYPASS_PARAM, "False")
         )
 
-    def _canvas_log_bypass(self, stage, bypassed):
+    def _canvas_log_bypass(self, bypassed):
+        """Log {lead: (stage, rule)}: the move rules a sales manager bypassed."""
         bodies = {
             lead.id: Markup("<p>%s</p>")
             % self.env._(
@@ -154,9 +173,9 @@ class CrmLead(models.Model):
                 user=self.env.user.name,
                 rule=rule,
             )
-            for lead, rule in bypassed.items()
+            for lead, (stage, rule) in bypassed.items()
         }
-        self.browse(list(bodies))._message_log_batch(bodies=bodies)
+        system.log(self, bodies)
 
     @api.depends("stage_id", "team_id", "type", "next_action_date")
     @api.depends_context("uid")
