@@ -192,37 +192,32 @@ class CrmLead(models.Model):
     def _canvas_flag_returning_prospects(self):
         """A new lead whose email or phone belongs to a lost lead points to
         that loss (the form's banner); if any lead of that prospect asked
-        not to be contacted (lost so, or marked so), so is the new lead. One
-        search for the whole batch, one write per earlier loss."""
+        not to be contacted (lost so, or marked so), so is the new lead. Two
+        searches for the whole batch, one write per earlier loss."""
         fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
         if not fresh:
             return
         emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
         phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
-        match = Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones)
-        known = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search(
-                Domain("id", "not in", self.ids)
-                & match
-                & (Domain("contact_policy", "=", "do_not_contact") | Domain("loss_ids", "!=", False))
-            )
+        match = Domain("id", "not in", self.ids) & (
+            Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones)
         )
-        if not known:
+        # two searches on small sets: the losses of the prospect, and its
+        # leads that ask not to be contacted (the policy's partial index)
+        Lead = self.sudo().with_context(active_test=False)
+        losses = Lead.env["crm.lead.loss"].search(Domain("lead_id", "any", match), order="date desc, id desc")
+        unwilling = Lead.search(match & Domain("contact_policy", "=", "do_not_contact"))
+        if not losses and not unwilling:
             return
         latest_by_key, do_not_contact = {}, set()
-        for lead in known:
-            keys = [key for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)) if key[1]]
-            if lead.contact_policy == "do_not_contact":
-                do_not_contact.update(keys)
-            for loss in lead.loss_ids[:1]:  # the latest (the model's order)
-                for key in keys:
-                    if key not in latest_by_key or (loss.date, loss.id) > (
-                        latest_by_key[key].date,
-                        latest_by_key[key].id,
-                    ):
-                        latest_by_key[key] = loss
+        for lead in unwilling:
+            do_not_contact.update(
+                key for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)) if key[1]
+            )
+        for loss in losses:  # the latest first
+            for key in (("email", loss.lead_id.email_normalized), ("phone", loss.lead_id.phone_sanitized)):
+                if key[1]:
+                    latest_by_key.setdefault(key, loss)
         by_loss, wish_kept = {}, self.browse()
         for lead in fresh:
             keys = [("email", lead.email_normalized), ("phone", lead.phone_sanitized)]

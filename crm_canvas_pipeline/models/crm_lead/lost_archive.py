@@ -38,10 +38,12 @@ class CrmLead(models.Model):
         asked = (values.pop("contact_policy", None) or "allowed", values.pop("retarget_date", None) or False)
         reason = self.env["crm.lost.reason"].browse(values.get("lost_reason_id"))
         today = system.user_today(self.env)
+        # the loss's own policy: the same for every lead when the reason is given
+        implied = self._canvas_loss_policy(reason, asked, today) if reason else None
         groups = defaultdict(list)
         for lead in self:
             own = (lead.contact_policy, lead.retarget_date)
-            policy = strictest(today, own, lead._canvas_loss_policy(reason, asked, today))
+            policy = strictest(today, own, implied or lead._canvas_loss_policy(reason, asked, today))
             groups[lead.active, policy if policy != own else None].append(lead.id)
         for (active, policy), lead_ids in groups.items():
             extra = {"active": False} if active else {}
