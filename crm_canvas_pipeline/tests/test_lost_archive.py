@@ -89,11 +89,12 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual((lead.retarget_date - lead.loss_ids.date.date()).days, 180)
 
     @users("canvas_rep")
-    def test_retarget_in_a_mixed_batch_tracked_once(self):
-        """The re-target policy goes into stock's own lost write: one
-        tracking message per lead says it; leads that asked not to be
-        contacted keep their policy, and a lead lost already is not lost
-        again (one loss row) but takes the policy of its new reason."""
+    def test_retarget_in_a_mixed_batch_is_on_the_loss_row(self):
+        """The re-target policy goes into stock's own lost write (the loss
+        row says it, the loss's message does not repeat it); leads that
+        asked not to be contacted keep their policy, and a lead lost already
+        is not lost again (one loss row) but takes the policy of its new
+        reason."""
         self.env = self.env(context=dict(self.env.context, tracking_disable=False))
         fresh, unwilling, lost_before = self._leads(3).with_env(self.env)
         unwilling.with_user(self.user_manager).write({"contact_policy": "do_not_contact"})
@@ -117,19 +118,23 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(fresh.lost_reason_id, self.reason_expensive)
         self.env.flush_all()
         self.env.cr.precommit.run()  # the tracking messages, as at commit
-        policy_field = self.env["ir.model.fields"]._get("crm.lead", "contact_policy")
-        tracked = fresh.sudo().message_ids.tracking_value_ids.filtered(lambda value: value.field_id == policy_field)
-        self.assertEqual(len(tracked), 1)
-        # in the loss's own tracking message
+        # the loss's own message says it is lost; the policy and date it set
+        # are on its loss row and the form, not tracked again
         won_status = self.env["ir.model.fields"]._get("crm.lead", "won_status")
-        self.assertIn(won_status, tracked.mail_message_id.tracking_value_ids.field_id)
-        # the date is on the loss row, not tracked again; edited by hand it is
+        tracked = fresh.sudo().message_ids.tracking_value_ids
+        self.assertIn(won_status, tracked.field_id)
+        policy_field = self.env["ir.model.fields"]._get("crm.lead", "contact_policy")
         date_field = self.env["ir.model.fields"]._get("crm.lead", "retarget_date")
-        self.assertNotIn(date_field, fresh.sudo().message_ids.tracking_value_ids.field_id)
+        self.assertNotIn(policy_field, tracked.field_id)
+        self.assertNotIn(date_field, tracked.field_id)
+        # edited by hand, they are
         fresh.retarget_date = fresh.retarget_date + timedelta(days=30)
+        fresh.contact_policy = "do_not_contact"
         self.env.flush_all()
         self.env.cr.precommit.run()
-        self.assertIn(date_field, fresh.sudo().message_ids.tracking_value_ids.field_id)
+        tracked = fresh.sudo().message_ids.tracking_value_ids
+        self.assertIn(date_field, tracked.field_id)
+        self.assertIn(policy_field, tracked.field_id)
         self.assertCanvasInvariants()
 
     @users("canvas_rep")

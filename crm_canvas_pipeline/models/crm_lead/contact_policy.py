@@ -34,8 +34,10 @@ def restriction(policy, retarget_date, today):
     away."""
     if policy == "do_not_contact":
         return (2, date.max)
-    if policy == "retarget" and retarget_date and fields.Date.to_date(retarget_date) > today:
-        return (1, fields.Date.to_date(retarget_date))
+    if policy == "retarget" and retarget_date:
+        retarget_date = fields.Date.to_date(retarget_date) if isinstance(retarget_date, str) else retarget_date
+        if retarget_date > today:
+            return (1, retarget_date)
     return (0, date.min)
 
 
@@ -111,12 +113,17 @@ class CrmLead(models.Model):
         if not POLICY_FIELDS & vals.keys() or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
             return
         today = system.user_today(self.env)
+        # the same new policy for every record when the write gives both fields
+        given = POLICY_FIELDS <= vals.keys() and restriction(vals["contact_policy"], vals["retarget_date"], today)
         looser = self.filtered(
             lambda lead: (
-                restriction(
-                    vals.get("contact_policy", lead.contact_policy),
-                    vals.get("retarget_date", lead.retarget_date),
-                    today,
+                (
+                    given
+                    or restriction(
+                        vals.get("contact_policy", lead.contact_policy),
+                        vals.get("retarget_date", lead.retarget_date),
+                        today,
+                    )
                 )
                 < restriction(lead.contact_policy, lead.retarget_date, today)
             )

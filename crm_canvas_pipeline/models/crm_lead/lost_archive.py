@@ -16,6 +16,7 @@ from odoo.tools import str2bool
 from ...tools import system
 from ...tools.input_check import check_input
 from ..crm_lost_reason import KEEP_ACTIVITIES_PARAM, LEAD_POLICY, LOSS_POLICY
+from .contact_policy import POLICY_FIELDS as LOSS_SETS
 from .contact_policy import restriction, strictest
 
 
@@ -69,14 +70,21 @@ class CrmLead(models.Model):
         today = today or system.user_today(self.env)
         return strictest(today, (reason or self.lost_reason_id)._canvas_lead_policy(today=today), asked)
 
+    def _canvas_loss_policies(self, today):
+        """{lead: the policy its loss implies}, one computation per reason."""
+        by_reason = {reason: self._canvas_loss_policy(reason, today=today) for reason in self.lost_reason_id}
+        none = ("allowed", False)
+        return {lead: by_reason.get(lead.lost_reason_id, none) for lead in self}
+
     def _canvas_apply_loss_policy(self):
         """Give each lost lead of `self` the policy its reason implies, where
         it is stricter than the one it has: one write per policy."""
         today = system.user_today(self.env)
+        implied = self._canvas_loss_policies(today)
         by_policy = defaultdict(list)
         for lead in self:
             own = (lead.contact_policy, lead.retarget_date)
-            policy = strictest(today, own, lead._canvas_loss_policy(today=today))
+            policy = strictest(today, own, implied[lead])
             if policy != own:
                 by_policy[policy].append(lead.id)
         for (policy, retarget_date), lead_ids in by_policy.items():
@@ -106,17 +114,18 @@ class CrmLead(models.Model):
         activities, cancelled = self.env["mail.activity"], {}
         if not str2bool(self.env["ir.config_parameter"].sudo().get_param(KEEP_ACTIVITIES_PARAM, "False")):
             activities, cancelled = self._canvas_open_activities()
-        today = system.user_today(self.env)
+        implied = self._canvas_loss_policies(system.user_today(self.env))
         system.own(self.env["crm.lead.loss"]).sudo().create(
-            [lead._canvas_loss_values(cancelled.get(lead.id), today) for lead in self]
+            [lead._canvas_loss_values(implied[lead], cancelled.get(lead.id)) for lead in self]
         )
         self.invalidate_recordset(["loss_ids"])
         activities.unlink()
         self._canvas_apply_loss_policy()
 
-    def _canvas_loss_values(self, cancelled_activities=None, today=None):
-        """The loss row of this lead, lost now: what it was worth and where."""
-        policy, retarget_date = self._canvas_loss_policy(today=today)
+    def _canvas_loss_values(self, policy, cancelled_activities=None):
+        """The loss row of this lead, lost now with `policy` (contact policy,
+        re-target date): what it was worth and where."""
+        policy, retarget_date = policy
         return {
             "lead_id": self.id,
             "lead_name": self.name,
@@ -161,11 +170,11 @@ class CrmLead(models.Model):
         ).write({"contact_policy": policy[0], "retarget_date": policy[1]})
 
     def _mail_track(self, tracked_fields, initial_values):
-        # the re-target date a loss sets is on its loss row (Losses tab) and
-        # on the form, and the loss's own message says the policy changed:
-        # not repeated there. A date edited by hand is tracked as usual.
+        # the policy a loss sets is on its loss row (Losses tab) and on the
+        # form: the loss's own message does not repeat it (a tracking value
+        # per lead lost). A policy changed by hand is tracked as usual.
         if self.won_status == "lost" and initial_values.get("won_status") not in (None, "lost"):
-            tracked_fields = {fname: info for fname, info in tracked_fields.items() if fname != "retarget_date"}
+            tracked_fields = {fname: info for fname, info in tracked_fields.items() if fname not in LOSS_SETS}
         return super()._mail_track(tracked_fields, initial_values)
 
     def _canvas_record_restores(self):
