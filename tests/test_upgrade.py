@@ -165,6 +165,12 @@ def test_upgrade_from_a_release_keeps_every_row(previous_release):
             assert _query(db, HISTORY_ROWS) == stays, "stays changed"
         # no storage parameter of the module's is left on a stock table
         assert _query(db, "SELECT reloptions FROM pg_class WHERE oid = 'crm_lead'::regclass") == [(None,)]
+        # crm's registry, loaded before the module during `-u crm`, can create leads: the policy has a default
+        assert _query(
+            db,
+            """SELECT column_default FROM information_schema.columns
+                WHERE table_name = 'crm_lead' AND column_name = 'contact_policy'""",
+        ) == [("'allowed'::character varying",)]
         # the policy indexes are partial (19.0.1.5.0): the full ones were dropped
         indexes = dict(
             _query(

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import system
+from ..tools import schema, system
 
 KEEP_ACTIVITIES_PARAM = "crm_canvas_pipeline.loss_keep_activities"
 
@@ -32,6 +32,11 @@ class CrmLostReason(models.Model):
         "Re-target after (days)", help="Days after the loss when the prospect may be contacted again."
     )
     note_required = fields.Boolean("Note required", help="A closing note must explain a loss for this reason.")
+
+    def init(self):
+        # a registry without this module (crm's, during `-u crm`) still creates lost reasons
+        schema.keep_column_defaults(self, "contact_policy")
+        return super().init()
 
     @api.constrains("contact_policy", "retarget_days")
     def _check_retarget_days(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import schema
+
 
 class CrmStage(models.Model):
     _inherit = "crm.stage"
@@ -35,6 +37,11 @@ class CrmStage(models.Model):
         "Requires a next action", help="A record can only enter this stage with an open activity planned."
     )
     guidance = fields.Html(translate=True, sanitize=True, help="Shown to salespeople on records in this stage.")
+
+    def init(self):
+        # a registry without this module (crm's, during `-u crm`) still creates stages
+        schema.keep_column_defaults(self, "stage_kind")
+        return super().init()
 
     @api.constrains("stage_kind", "is_won")
     def _check_stage_kind_won(self):

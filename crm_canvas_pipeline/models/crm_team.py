@@ -1,5 +1,7 @@
 from odoo import api, fields, models, tools
 
+from ..tools import schema
+
 MOVE_RULE_FIELDS = ("canvas_forbid_skip", "canvas_forbid_back")
 RULE_CHOICES = [("default", "As in the CRM settings"), ("forbid", "Forbidden"), ("allow", "Allowed")]
 
@@ -27,6 +29,11 @@ class CrmTeam(models.Model):
         default="default",
         help="Whether records of this team may move back to an earlier stage.",
     )
+
+    def init(self):
+        # a registry without this module (crm's, during `-u crm`) still creates teams
+        schema.keep_column_defaults(self, "canvas_forbid_skip", "canvas_forbid_back")
+        return super().init()
 
     @api.model
     @tools.ormcache()

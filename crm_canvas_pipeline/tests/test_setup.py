@@ -125,6 +125,52 @@ class TestSetup(CanvasCommon):
         proofs = [notice for notice in notices if '"crm_lead.contact_policy" are sufficient' in notice]
         self.assertTrue(proofs, "SET NOT NULL scanned crm_lead: %s" % notices)
 
+    def test_a_registry_without_the_module_still_creates_records(self):
+        """While `-u crm` loads crm before this module (and while Odoo runs
+        crm's at_install tests), crm's registry inserts leads, stages, teams
+        and lost reasons without this module's columns, for leads even after
+        Odoo dropped the NOT NULL: the database gives them the fields'
+        defaults, and they are valid when the module is loaded again."""
+        cr = self.env.cr
+        # the columns of crm's own required fields, as crm's registry inserts them
+        inserts = {
+            "crm_lead": ("INSERT INTO crm_lead (name, type) VALUES ('By crm alone', 'lead')", {"contact_policy"}),
+            "crm_stage": ('INSERT INTO crm_stage (name) VALUES (\'{"en_US": "By crm alone"}\')', {"stage_kind"}),
+            "crm_team": (
+                "INSERT INTO crm_team (name, alias_id)"
+                ' SELECT \'{"en_US": "By crm alone"}\', alias_id FROM crm_team LIMIT 1',
+                {"canvas_forbid_skip", "canvas_forbid_back"},
+            ),
+            "crm_lost_reason": (
+                'INSERT INTO crm_lost_reason (name) VALUES (\'{"en_US": "By crm alone"}\')',
+                {"contact_policy"},
+            ),
+        }
+        models = {"crm_lead": "crm.lead", "crm_stage": "crm.stage", "crm_team": "crm.team"}
+        models["crm_lost_reason"] = "crm.lost.reason"
+        for table, (insert, columns) in inserts.items():
+            Model = self.env[models[table]]
+            # every required field this module adds to the stock table is covered
+            ours = {
+                name
+                for name, field in Model._fields.items()
+                if field.required and field.store and "crm_canvas_pipeline" in str(field._module)
+            }
+            self.assertEqual(ours, columns, table)
+            with self.subTest(table=table), cr.savepoint(flush=False):
+                if table == "crm_lead":
+                    drop_not_null(cr, table, "contact_policy")
+                cr.execute(insert + " RETURNING id")
+                row_id = cr.fetchone()[0]
+                for column in columns:
+                    cr.execute(
+                        SQL("SELECT %s FROM %s WHERE id = %s", SQL.identifier(column), SQL.identifier(table), row_id)
+                    )
+                    self.assertEqual(cr.fetchone()[0], Model._fields[column].default(Model), (table, column))
+                if table == "crm_lead":
+                    set_not_null(cr, table, "contact_policy")
+        self.env.invalidate_all()
+
     def test_policy_indexes_hold_only_the_restricted_leads(self):
         """Nearly every lead is "allowed", with no re-target date: the two
         indexes leave those out (such a lead, converted or moved, adds no

@@ -9,15 +9,11 @@ BACKUP_TABLE = "crm_canvas_pipeline_stage_backup"
 
 
 def add_contact_policy_column(cr):
-    """The required contact policy of existing leads: the ORM would add the
-    column empty, then UPDATE every lead to 'allowed' (a rewrite of the whole
-    table). PostgreSQL stores a constant default without touching the rows;
-    dropping the default afterwards keeps their value, and the schema is the
-    ORM's own."""
-    cr.execute(
-        """ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS contact_policy varchar NOT NULL DEFAULT 'allowed';
-           ALTER TABLE crm_lead ALTER COLUMN contact_policy DROP DEFAULT"""
-    )
+    """The required contact policy of existing leads, with its database
+    default 'allowed' (tools/schema.py: the default stays). PostgreSQL stores
+    a constant default without touching the rows; the ORM would add the
+    column empty, then UPDATE every lead, a rewrite of the whole table."""
+    cr.execute("ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS contact_policy varchar NOT NULL DEFAULT 'allowed'")
 
 
 def fill_next_action_mirror(cr):
