@@ -17,7 +17,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-from ...tools import system
+from ...tools import schema, system
 from ...tools.input_check import check_input
 
 POLICY_FIELDS = frozenset({"contact_policy", "retarget_date"})
@@ -81,6 +81,11 @@ class CrmLead(models.Model):
     )
     previous_loss_reason_id = fields.Many2one(related="previous_loss_id.reason_id", string="Earlier loss reason")
     previous_loss_date = fields.Datetime(related="previous_loss_id.date", string="Earlier loss date")
+
+    def init(self):
+        # a registry without this module (crm's, during `-u crm`) still creates leads
+        schema.keep_column_defaults(self, "contact_policy")
+        return super().init()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -199,29 +204,39 @@ class CrmLead(models.Model):
     def _canvas_flag_returning_prospects(self):
         """A new lead whose email or phone belongs to a lost lead points to
         that loss (the form's banner); if any lead of that prospect asked
-        not to be contacted (lost so, or marked so), so is the new lead. Two
-        searches for the whole batch, one write per earlier loss."""
+        not to be contacted (lost so, or marked so), so is the new lead. One
+        search for the whole batch (and one read of the losses it finds),
+        one write per earlier loss."""
         fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
         if not fresh:
             return
         emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
         phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
-        match = Domain("id", "not in", self.ids) & (
-            Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones)
+        # the search flushes the email and phone of the new leads: flushed
+        # whole now, with every field still to compute, they cost one UPDATE
+        # (not that one and another at the end of the transaction)
+        fresh.flush_recordset()
+        # the prospect's other leads that were lost or ask not to be
+        # contacted: a small set (the email and phone indexes, then the
+        # policy's partial index and the losses' lead index)
+        earlier = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                Domain("id", "not in", self.ids)
+                & (Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones))
+                & (Domain("contact_policy", "=", "do_not_contact") | Domain("loss_ids", "!=", False)),
+                ["email_normalized", "phone_sanitized", "contact_policy"],
+            )
         )
-        # two searches on small sets: the losses of the prospect, and its
-        # leads that ask not to be contacted (the policy's partial index)
-        Lead = self.sudo().with_context(active_test=False)
-        losses = Lead.env["crm.lead.loss"].search(Domain("lead_id", "any", match), order="date desc, id desc")
-        unwilling = Lead.search(match & Domain("contact_policy", "=", "do_not_contact"))
-        if not losses and not unwilling:
+        if not earlier:
             return
         latest_by_key, do_not_contact = {}, set()
-        for lead in unwilling:
+        for lead in earlier.filtered(lambda lead: lead.contact_policy == "do_not_contact"):
             do_not_contact.update(
                 key for key in (("email", lead.email_normalized), ("phone", lead.phone_sanitized)) if key[1]
             )
-        for loss in losses:  # the latest first
+        for loss in earlier.loss_ids.sorted(lambda loss: (loss.date, loss.id), reverse=True):  # the latest first
             for key in (("email", loss.lead_id.email_normalized), ("phone", loss.lead_id.phone_sanitized)):
                 if key[1]:
                     latest_by_key.setdefault(key, loss)
