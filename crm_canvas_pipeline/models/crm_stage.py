@@ -1,7 +1,11 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 
 from ..tools import schema
+
+# what the cached rules and board orders below are read from
+CACHED_FIELDS = {"required_field_ids", "requires_next_action", "active", "sequence", "team_ids", "stage_kind"}
 
 
 class CrmStage(models.Model):
@@ -77,6 +81,32 @@ class CrmStage(models.Model):
 
     @api.model
     @tools.ormcache()
+    def _canvas_next_action_stage_ids(self):
+        """Ids of the stages that require a next action, cached as the
+        required fields are."""
+        self.flush_model(["requires_next_action"])
+        self.env.cr.execute("SELECT id FROM crm_stage WHERE requires_next_action")
+        return frozenset(stage_id for (stage_id,) in self.env.cr.fetchall())
+
+    @api.model
+    @tools.ormcache("team_id", "with_initiatives")
+    def _canvas_board_order(self, team_id, with_initiatives):
+        """Ids of the active stages a record of team `team_id` (False: no
+        team) goes through, in board order: initiative stages first (if the
+        team uses them), then the pipeline's. The move rules and the form's
+        "to move to" line read it for every card; it changes only when a
+        manager edits stages or a team's use of initiative stages. Read once
+        per cache, cleared by those edits."""
+        domain = Domain("team_ids", "=", False)
+        if team_id:
+            domain |= Domain("team_ids", "in", [team_id])
+        if not with_initiatives:
+            domain &= Domain("stage_kind", "=", "opportunity")
+        stages = self.sudo().with_context(active_test=True).search(domain)
+        return tuple(stages.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.id)).ids)
+
+    @api.model
+    @tools.ormcache()
     def _canvas_has_archived_stages(self):
         """Whether any stage is archived. Read once per cache, cleared when
         a stage is archived, restored or created."""
@@ -98,16 +128,20 @@ class CrmStage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         stages = super().create(vals_list)
-        if any(vals.get("required_field_ids") or "active" in vals for vals in vals_list):
-            self.env.registry.clear_cache()  # after the write: nothing re-reads the old state
+        self.env.registry.clear_cache()  # a new stage is on the boards; after the write: nothing re-reads the old state
         return stages
 
     def write(self, vals):
         if "stage_kind" in vals:
             self._check_kind_change(vals["stage_kind"])
         result = super().write(vals)
-        if "required_field_ids" in vals or "active" in vals:
+        if vals.keys() & CACHED_FIELDS:
             self.env.registry.clear_cache()  # after the write: nothing re-reads the old state
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # the stage leaves the boards
         return result
 
     @api.ondelete(at_uninstall=False)

@@ -168,6 +168,45 @@ class TestStageRules(CanvasCommon):
         deal.stage_id = self.stage_won  # winning is never a skip
         self.assertEqual(deal.stage_id, self.stage_won)
 
+    def test_board_order_follows_the_managers_edits(self):
+        """The move rules and the form read each team's stage order from a
+        cache: every edit of a stage that changes a board (a new stage, a
+        sequence, a team, a kind, an archive, a deletion, a next action
+        required) shows at once, as a fresh search of the stages has it."""
+        Stage = self.env["crm.stage"].with_user(self.user_manager)
+
+        def fresh(team):
+            domain = ["|", ("team_ids", "=", False), ("team_ids", "in", team.ids)]
+            if not team.use_initiative_stages:
+                domain.append(("stage_kind", "=", "opportunity"))
+            stages = self.env["crm.stage"].search(domain)
+            return stages.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.id)).ids
+
+        Lead = self.env["crm.lead"]
+        for team in (self.team_a, self.team_b):
+            self.assertEqual(Lead._canvas_stage_order(team), fresh(team))
+        added = Stage.create({"name": "Canvas late", "sequence": 70})
+        edits = [
+            {"sequence": -10},
+            {"team_ids": [(6, 0, self.team_b.ids)]},
+            {"stage_kind": "lead", "team_ids": [(5, 0, 0)]},
+            {"active": False},
+        ]
+        for values in edits:
+            added.write(values)
+            for team in (self.team_a, self.team_b):
+                self.assertEqual(Lead._canvas_stage_order(team), fresh(team), values)
+        self.team_b.use_initiative_stages = not self.team_b.use_initiative_stages
+        self.assertEqual(Lead._canvas_stage_order(self.team_b), fresh(self.team_b))
+        added.unlink()
+        self.assertNotIn(added.id, Lead._canvas_stage_order(self.team_a))
+        # a next action required by the stage after the opportunity's
+        deal = self._opportunities(1)
+        for required in (False, True):
+            self.stage_opp_proposal.with_user(self.user_manager).requires_next_action = required
+            deal.invalidate_recordset(["canvas_next_stage_needs"])
+            self.assertEqual("a next action" in deal.canvas_next_stage_needs, required)
+
     def test_move_back_forbidden_and_team_override(self):
         self.params.set_param("crm_canvas_pipeline.forbid_back", "True")
         self.stage_opp_proposal.write({"required_field_ids": [(5, 0, 0)], "requires_next_action": False})

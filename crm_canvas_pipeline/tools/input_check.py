@@ -50,9 +50,23 @@ def check_input(model, fnames, vals_list, read_later=frozenset(), defaults=False
         if field.name in read_later:
             continue
         comodel = model.env[field.comodel_name].sudo().with_context(active_test=False)
-        missing = ids - set(comodel.browse(ids).exists().ids)
+        missing = ids - _existing_ids(comodel, ids)
         if missing:
             _raise_invalid(model, field, min(missing))
+
+
+def _existing_ids(comodel, ids):
+    """Which of `ids` exist. Records already read in this transaction do;
+    the others are read in one query, with the fields a read prefetches: the
+    caller, and stock after it, read them next (from the cache then), so
+    the check costs no query of its own."""
+    fnames = [
+        name for name, field in comodel._fields.items() if field.store and field.column_type and field.prefetch is True
+    ]
+    unread = set(comodel._fields[fnames[0]]._cache_missing_ids(comodel.browse(ids)))
+    if not unread:
+        return set(ids)
+    return (set(ids) - unread) | set(comodel.search_fetch([("id", "in", list(unread))], fnames, order="id").ids)
 
 
 def is_set(value):

@@ -19,6 +19,7 @@ class CrmLeadLost(models.TransientModel):
         string="Contact policy",
         compute="_compute_contact_policy",
         store=True,
+        precompute=True,
         readonly=False,
         help="What the reason implies for contacting the prospect again. You may make it stricter.",
     )

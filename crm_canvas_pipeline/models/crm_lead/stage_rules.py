@@ -12,7 +12,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
 from odoo.tools import str2bool
 
 from ...tools import system
@@ -152,11 +151,7 @@ class CrmLead(models.Model):
     @api.model
     def _canvas_stage_order(self, team):
         """Ids of the stages a record of `team` goes through, in board order."""
-        domain = Domain.OR([Domain("team_ids", "=", False), Domain("team_ids", "in", team.ids)])
-        if not team.use_initiative_stages:
-            domain &= Domain("stage_kind", "=", "opportunity")
-        stages = self.env["crm.stage"].sudo().with_context(active_test=True).search(domain)
-        return stages.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.id)).ids
+        return list(self.env["crm.stage"]._canvas_board_order(team.id or False, bool(team.use_initiative_stages)))
 
     def _canvas_may_bypass(self):
         return self.env.user.has_group("sales_team.group_sale_manager") and str2bool(
@@ -180,7 +175,9 @@ class CrmLead(models.Model):
     @api.depends("stage_id", "team_id", "type", "next_action_date")
     @api.depends_context("uid")
     def _compute_canvas_next_stage_needs(self):
-        orders = {}
+        Stage = self.env["crm.stage"]
+        orders, required = {}, Stage._canvas_required_fields()
+        next_action_stages = Stage._canvas_next_action_stage_ids()
         for lead in self:
             lead.canvas_next_stage_needs = False
             if not lead.stage_id:
@@ -191,15 +188,17 @@ class CrmLead(models.Model):
             order = orders[team]
             if lead.stage_id.id not in order or order.index(lead.stage_id.id) + 1 >= len(order):
                 continue
-            following = self.env["crm.stage"].browse(order[order.index(lead.stage_id.id) + 1])
+            following_id = order[order.index(lead.stage_id.id) + 1]
             needs = [
-                self._fields[field.name]._description_string(self.env)
-                for field in following.sudo().required_field_ids
-                if field.name in self._fields and not lead[field.name]
+                self._fields[fname]._description_string(self.env)
+                for fname in required.get(following_id, ())
+                if fname in self._fields and not lead[fname]
             ]
-            if following.requires_next_action and not lead.next_action_date:
+            if following_id in next_action_stages and not lead.next_action_date:
                 needs.append(self.env._("a next action"))
-            if needs:
+            if needs:  # the stage itself is read only to name it
                 lead.canvas_next_stage_needs = self.env._(
-                    "To move to %(stage)s: %(needs)s", stage=following.display_name, needs=", ".join(needs)
+                    "To move to %(stage)s: %(needs)s",
+                    stage=Stage.browse(following_id).display_name,
+                    needs=", ".join(needs),
                 )
