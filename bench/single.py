@@ -80,7 +80,9 @@ def op_drag(env, moves):
 
 
 def prep_lost_one(env):
-    lead = env["crm.lead"].search([("user_id", "=", env.uid), ("won_status", "=", "pending")], order="id", limit=1)
+    # an opportunity: the same record on both sides, in the same stage
+    domain = [("user_id", "=", env.uid), ("won_status", "=", "pending"), ("type", "=", "opportunity")]
+    lead = env["crm.lead"].search(domain, order="id", limit=1)
     reason = env["crm.lost.reason"].search([], order="id", limit=1)
     return lead.id, reason.id
 

@@ -135,8 +135,9 @@ class CrmLead(models.Model):
             "cancelled_activities": cancelled_activities or False,
             "stage_id": self.stage_id.id,
             "lead_type": self.type,
-            "expected_revenue": self.expected_revenue,
+            # the currency first: the amount is rounded in it, from the cache
             "currency_id": self.company_currency.id,
+            "expected_revenue": self.expected_revenue,
             "user_id": self.user_id.id,
             "team_id": self.team_id.id,
             "company_id": self.company_id.id,
