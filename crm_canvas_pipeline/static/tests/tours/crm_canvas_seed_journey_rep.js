@@ -134,7 +134,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
         },
         // schedule a call
         {
-            trigger: ".o_form_view .o_statusbar_buttons button[name=action_canvas_schedule_call]",
+            trigger: ".o_form_view div[name=canvas_schedule] button[name=action_canvas_schedule_call]",
             content: "schedule a call",
             run: "click",
         },
