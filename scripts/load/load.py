@@ -385,17 +385,23 @@ class Client(threading.Thread):
         if not lead_id:
             return
         try:
-            rows, _attempts = self.call_retrying("complete", "crm.lead", "read", [[lead_id], ["next_activity_id"]])
+            # the next action mirrors the earliest open activity
+            first, _attempts = self.call_retrying(
+                "complete",
+                "mail.activity",
+                "search",
+                [[("res_model", "=", "crm.lead"), ("res_id", "=", lead_id)]],
+                {"order": "date_deadline, id", "limit": 1},
+            )
         except RpcError as exc:
             self.final_errors[exc.kind] += 1
             self.log.append({"op": "complete", "lead": lead_id, "outcome": "error", "kind": exc.kind})
             self.observe(lead_id)
             return
-        activity = rows[0]["next_activity_id"]
-        if not activity:
+        if not first:
             self.observe(lead_id)  # the local model was wrong: say so in the log
             return
-        activity_id = activity[0] if isinstance(activity, list) else activity
+        activity_id = first[0]
 
         def applied():
             # a replay after a lost answer: done if the activity is gone
@@ -778,8 +784,7 @@ class LoadRun:
                                             FROM mail_activity
                                            WHERE res_model = 'crm.lead' AND res_id = lead.id AND active
                                         ORDER BY date_deadline, id LIMIT 1) first ON TRUE
-                       WHERE lead.next_activity_id IS DISTINCT FROM first.id
-                          OR lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
+                       WHERE lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
                           OR lead.next_action_date IS DISTINCT FROM first.date_deadline
                           OR COALESCE(lead.next_action_summary, '') IS DISTINCT FROM COALESCE(first.summary, '')
                           OR lead.next_action_user_id IS DISTINCT FROM first.user_id"""
