@@ -4,9 +4,12 @@
 # (SIGKILL) and PostgreSQL restarted during the run. Reports and checks are
 # in scripts/load/load.py; the JSON reports go to .local/load/.
 #   LOAD_RUNS="normal faults" (default), LOAD_DURATION=60, LOAD_WORKERS=2,
+#   LOAD_LEADS=10000 (the seed's size: one template database per size),
 #   LOAD_FRESH=1 rebuilds the seeded template database.
 source "$(dirname "$0")/lib.sh"
+export LOAD_LEADS=${LOAD_LEADS:-10000}
 TEMPLATE=canvas_load_template
+[ "$LOAD_LEADS" = 10000 ] || TEMPLATE=canvas_load_template_$LOAD_LEADS
 DB=${LOAD_DB:-canvas_load}
 RUNS=${LOAD_RUNS:-normal faults}
 export SCRIPTS=$REPO/scripts
@@ -19,7 +22,7 @@ hash=$( (module_hash; sha1sum "$SCRIPTS/load/seed.py") | sha1sum | cut -c1-40)
 stamp=$LOCAL/$TEMPLATE.hash
 if [ "${LOAD_FRESH:-0}" = 1 ] || ! db_exists "$TEMPLATE" || [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
     drop_db "$TEMPLATE"
-    say "creating $TEMPLATE: demo data, $MODULE, seeded to ${LOAD_LEADS:-10000} leads (several minutes)"
+    say "creating $TEMPLATE: demo data, $MODULE, seeded to $LOAD_LEADS leads (several minutes)"
     odoo_bin -d "$TEMPLATE" -i "$MODULE" --with-demo --stop-after-init --log-level=warn \
         || { drop_db "$TEMPLATE"; die "could not create $TEMPLATE"; }
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$TEMPLATE" --no-http --log-level=warn < "$SCRIPTS/load/seed.py" \

@@ -14,3 +14,4 @@ from . import test_stage_report
 from . import test_history_backfill
 from . import test_tours
 from . import test_performance
+from . import test_invariants

@@ -1,4 +1,3 @@
-import itertools
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -7,7 +6,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import HttpCase, JsonRpcException, TransactionCase
 from odoo.tools import SQL, mute_logger
 
-from ..models.crm_lead.contact_policy import ALLOWED_MARK, DNC_MARK
+from . import invariants
 
 
 class CanvasCommon(TransactionCase):
@@ -96,94 +95,21 @@ class CanvasCommon(TransactionCase):
         self._kept_before = self._kept_rows()
 
     def assertCanvasInvariants(self):
-        """What must hold after any scenario, whoever did what: every lost
-        lead has its loss row; no record sits in a stage of the wrong kind;
-        the next action mirrors the earliest open activity; a do-not-contact
-        lead has no open activity and its email and phone are on the
-        blacklists."""
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
-        lost = Lead.search([("won_status", "=", "lost")])
-        self.assertFalse(lost.filtered(lambda lead: not lead.loss_ids), "lost leads without a loss row")
-        wrong_kind = Lead.search([("stage_id", "!=", False)]).filtered(
-            lambda lead: (
-                lead.stage_id.stage_kind
-                != ("lead" if lead.type == "lead" and lead.use_initiative_stages else "opportunity")
-            )
-        )
-        self.assertFalse(wrong_kind, "records in a stage of the wrong kind")
-        # the next action of every lead is its earliest open activity
+        """What must hold after any scenario, whoever did what: every
+        invariant of invariants.py (the load run checks the same), and no
+        row of the loss or stage history deleted during the scenario."""
         self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT lead.id FROM crm_lead lead
-            LEFT JOIN LATERAL (SELECT id, activity_type_id, date_deadline, summary, user_id FROM mail_activity
-                                WHERE res_model = 'crm.lead' AND res_id = lead.id AND active
-                             ORDER BY date_deadline, id LIMIT 1) first ON TRUE
-                WHERE lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
-                   OR lead.next_action_date IS DISTINCT FROM first.date_deadline
-                   OR COALESCE(lead.next_action_summary, '') IS DISTINCT FROM COALESCE(first.summary, '')
-                   OR lead.next_action_user_id IS DISTINCT FROM first.user_id"""
+        broken = {name: ids for name, ids in invariants.violations(self.env.cr).items() if ids}
+        self.assertFalse(
+            broken,
+            "invariants broken: %s"
+            % "; ".join(
+                "%s (%s): %s lead(s), e.g. %s" % (name, invariants.INVARIANTS[name].description, len(ids), ids[:10])
+                for name, ids in broken.items()
+            ),
         )
-        self.assertFalse(self.env.cr.fetchall(), "leads whose next action is not their earliest open activity")
-        do_not_contact = Lead.search([("contact_policy", "=", "do_not_contact")])
-        self.assertFalse(do_not_contact.activity_ids, "do-not-contact leads with open activities")
-        emails = set(self.env["mail.blacklist"].sudo().search([]).mapped("email"))
-        phones = set(self.env["phone.blacklist"].sudo().search([]).mapped("number"))
-        for lead in do_not_contact:
-            if lead.email_normalized:
-                self.assertIn(lead.email_normalized, emails, lead.display_name)
-            if lead.phone_sanitized:
-                self.assertIn(lead.phone_sanitized, phones, lead.display_name)
-        self._assertStageHistoryInvariants(Lead.search([]))
-        self._assertContactPolicyInvariants(Lead.search([]))
-        # no row of the loss or stage history was deleted during the scenario
         for table, ids in self._kept_rows().items():
             self.assertFalse(self._kept_before[table] - ids, "rows deleted from %s" % table)
-
-    def _assertContactPolicyInvariants(self, leads):
-        """A loss for a do-not-contact reason leaves a do-not-contact lead,
-        and a do-not-contact is lifted only by a sales manager, with its log
-        line (the chatter keeps both whatever the context: the module logs
-        them itself, marked with a class that is the same in every
-        language)."""
-        managers = self.env.ref("sales_team.group_sale_manager").all_user_ids.partner_id
-        system = self.env.ref("base.user_root").partner_id
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            .search([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)], order="id")
-        )
-        by_lead = messages.grouped("res_id")
-        for lead in leads.filtered(lambda lead: lead.contact_policy != "do_not_contact"):
-            recorded = lifted = None
-            for message in by_lead.get(lead.id, messages.browse()):
-                body = str(message.body or "")
-                if DNC_MARK in body:
-                    recorded = message
-                elif ALLOWED_MARK in body:
-                    self.assertIn(message.author_id, managers | system, "%s: lifted by a non-manager" % lead.name)
-                    lifted = message
-            asked = lead.sudo().loss_ids.filtered(lambda loss: loss.contact_policy == "do_not_contact")
-            if recorded or asked:
-                self.assertTrue(lifted, "%s: a do-not-contact lifted without its log line" % lead.name)
-                if recorded:
-                    self.assertGreater(lifted.id, recorded.id, "%s: lifted before it was asked" % lead.name)
-                for loss in asked:
-                    lost_on = loss.date.replace(microsecond=0)
-                    self.assertGreaterEqual(lifted.date, lost_on, "%s: a do-not-contact loss ignored" % lead.name)
-
-    def _assertStageHistoryInvariants(self, leads):
-        """Stage history (issue 7): the stays of a record follow each other
-        without overlap, and the only open one is in its current stage."""
-        stays = self.env["crm.lead.stage.history"].sudo().search([("lead_id", "in", leads.ids)])
-        by_lead = stays.grouped("lead_id")
-        for lead in leads.filtered("stage_id"):
-            lead_stays = by_lead.get(lead, stays.browse()).sorted(lambda stay: (stay.date_in, stay.id))
-            self.assertTrue(lead_stays, "%s has no stage history" % lead.display_name)
-            self.assertEqual(lead_stays[-1].stage_id, lead.stage_id, "%s: last stay elsewhere" % lead.display_name)
-            self.assertFalse(lead_stays[-1].date_out, "%s: current stay closed" % lead.display_name)
-            for stay, following in itertools.pairwise(lead_stays):
-                self.assertTrue(stay.date_out, "%s: two open stays" % lead.display_name)
-                self.assertLessEqual(stay.date_out, following.date_in, "%s: stays overlap" % lead.display_name)
 
     def _queries(self, func):
         """Queries of `func`, counted like assertQueryCount counts them

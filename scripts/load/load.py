@@ -6,8 +6,9 @@ thread per rep over JSON-RPC (session cookie, /web/dataset/call_kw) for a
 fixed time, optionally kills a worker and restarts PostgreSQL on the way,
 stops Odoo and then checks, in SQL:
 
-- the invariants of tests/common.py assertCanvasInvariants, plus nothing of
-  ours deleted (every row that existed before the run still exists);
+- the module's invariants (crm_canvas_pipeline/tests/invariants.py, which
+  the tests' assertCanvasInvariants checks too), plus nothing of ours
+  deleted (every row that existed before the run still exists);
 - every acknowledged write is in the database, and the final state of every
   lead the clients touched is what the last logged operation on it says.
 
@@ -21,6 +22,7 @@ Writes a JSON report and exits 1 on an unexpected error or a failed check.
 
 import argparse
 import configparser
+import importlib.util
 import json
 import os
 import random
@@ -35,6 +37,19 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg2
 import requests
 
+
+def _load_invariants():
+    """The module's invariants (crm_canvas_pipeline/tests/invariants.py),
+    loaded by path: that file imports nothing of Odoo, this script runs
+    outside it."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "crm_canvas_pipeline", "tests")
+    spec = importlib.util.spec_from_file_location("canvas_invariants", os.path.join(path, "invariants.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+invariants = _load_invariants()
 EXPECTED_RULE_ERRORS = {"odoo.exceptions.UserError", "odoo.exceptions.ValidationError"}
 # failures after which the same request is sent again: the operation either
 # did not happen or, replayed, leaves the same state (writes of a value,
@@ -385,17 +400,23 @@ class Client(threading.Thread):
         if not lead_id:
             return
         try:
-            rows, _attempts = self.call_retrying("complete", "crm.lead", "read", [[lead_id], ["next_activity_id"]])
+            # the next action mirrors the earliest open activity
+            first, _attempts = self.call_retrying(
+                "complete",
+                "mail.activity",
+                "search",
+                [[("res_model", "=", "crm.lead"), ("res_id", "=", lead_id)]],
+                {"order": "date_deadline, id", "limit": 1},
+            )
         except RpcError as exc:
             self.final_errors[exc.kind] += 1
             self.log.append({"op": "complete", "lead": lead_id, "outcome": "error", "kind": exc.kind})
             self.observe(lead_id)
             return
-        activity = rows[0]["next_activity_id"]
-        if not activity:
+        if not first:
             self.observe(lead_id)  # the local model was wrong: say so in the log
             return
-        activity_id = activity[0] if isinstance(activity, list) else activity
+        activity_id = first[0]
 
         def applied():
             # a replay after a lost answer: done if the activity is gone
@@ -745,91 +766,14 @@ class LoadRun:
         results = {}
         with self.connect() as cnx, cnx.cursor() as cr:
 
-            def ids(query, *params):
-                cr.execute(query, params)
-                return [row[0] for row in cr.fetchall()]
-
             def add(name, bad, detail=None):
                 results[name] = {"ok": not bad, "violations": len(bad), "sample": bad[:10]}
                 if detail:
                     results[name]["detail"] = detail
 
-            add(
-                "lost_leads_have_a_loss_row",
-                ids(
-                    """SELECT l.id FROM crm_lead l WHERE l.won_status = 'lost'
-                       AND NOT EXISTS (SELECT 1 FROM crm_lead_loss x WHERE x.lead_id = l.id)"""
-                ),
-            )
-            add(
-                "no_lead_in_a_stage_of_the_wrong_kind",
-                ids(
-                    """SELECT l.id FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
-                       LEFT JOIN crm_team t ON t.id = l.team_id
-                       WHERE s.stage_kind <> CASE WHEN l.type = 'lead' AND COALESCE(t.use_initiative_stages, FALSE)
-                                                  THEN 'lead' ELSE 'opportunity' END"""
-                ),
-            )
-            add(
-                "next_action_mirrors_earliest_open_activity",
-                ids(
-                    """SELECT lead.id FROM crm_lead lead
-                       LEFT JOIN LATERAL (SELECT id, activity_type_id, date_deadline, summary, user_id
-                                            FROM mail_activity
-                                           WHERE res_model = 'crm.lead' AND res_id = lead.id AND active
-                                        ORDER BY date_deadline, id LIMIT 1) first ON TRUE
-                       WHERE lead.next_activity_id IS DISTINCT FROM first.id
-                          OR lead.next_action_type_id IS DISTINCT FROM first.activity_type_id
-                          OR lead.next_action_date IS DISTINCT FROM first.date_deadline
-                          OR COALESCE(lead.next_action_summary, '') IS DISTINCT FROM COALESCE(first.summary, '')
-                          OR lead.next_action_user_id IS DISTINCT FROM first.user_id"""
-                ),
-            )
-            add(
-                "do_not_contact_without_open_activity",
-                ids(
-                    """SELECT DISTINCT l.id FROM crm_lead l JOIN mail_activity a
-                         ON a.res_model = 'crm.lead' AND a.res_id = l.id AND a.active
-                       WHERE l.contact_policy = 'do_not_contact'"""
-                ),
-            )
-            add(
-                "do_not_contact_on_the_blacklists",
-                ids(
-                    """SELECT l.id FROM crm_lead l WHERE l.contact_policy = 'do_not_contact' AND (
-                         (l.email_normalized IS NOT NULL AND NOT EXISTS (
-                            SELECT 1 FROM mail_blacklist b WHERE b.email = l.email_normalized AND b.active))
-                         OR (l.phone_sanitized IS NOT NULL AND NOT EXISTS (
-                            SELECT 1 FROM phone_blacklist p WHERE p.number = l.phone_sanitized AND p.active)))"""
-                ),
-            )
-            add(
-                "every_staged_lead_has_history",
-                ids(
-                    """SELECT l.id FROM crm_lead l WHERE l.stage_id IS NOT NULL
-                       AND NOT EXISTS (SELECT 1 FROM crm_lead_stage_history h WHERE h.lead_id = l.id)"""
-                ),
-            )
-            add(
-                "last_stay_is_open_and_in_the_current_stage",
-                ids(
-                    """SELECT l.id FROM crm_lead l
-                       JOIN LATERAL (SELECT stage_id, date_out FROM crm_lead_stage_history h
-                                      WHERE h.lead_id = l.id ORDER BY date_in DESC, id DESC LIMIT 1) last ON TRUE
-                       WHERE l.stage_id IS NOT NULL
-                         AND (last.stage_id IS DISTINCT FROM l.stage_id OR last.date_out IS NOT NULL)"""
-                ),
-            )
-            add(
-                "stays_do_not_overlap",
-                ids(
-                    """SELECT DISTINCT lead_id FROM (
-                         SELECT lead_id, date_in, date_out,
-                                LEAD(date_in) OVER (PARTITION BY lead_id ORDER BY date_in, id) AS next_in
-                           FROM crm_lead_stage_history WHERE lead_id IS NOT NULL) stays
-                       WHERE next_in IS NOT NULL AND (date_out IS NULL OR date_out > next_in)"""
-                ),
-            )
+            # the module's invariants, as its tests check them
+            for name, bad in invariants.violations(cr).items():
+                add(name, bad)
             after = {}
             deleted = []
             for table, (count, max_id) in before.items():
