@@ -17,7 +17,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-from ...tools import schema, system
+from ...tools import returning_prospects, schema, system
 from ...tools.input_check import check_input
 
 POLICY_FIELDS = frozenset({"contact_policy", "retarget_date"})
@@ -205,30 +205,23 @@ class CrmLead(models.Model):
         """A new lead whose email or phone belongs to a lost lead points to
         that loss (the form's banner); if any lead of that prospect asked
         not to be contacted (lost so, or marked so), so is the new lead. One
-        search for the whole batch (and one read of the losses it finds),
-        one write per earlier loss."""
+        query for the whole batch (and reads of what it finds), one write
+        per earlier loss."""
         fresh = self.filtered(lambda lead: lead.active and (lead.email_normalized or lead.phone_sanitized))
         if not fresh:
             return
         emails = list({lead.email_normalized for lead in fresh if lead.email_normalized})
         phones = list({lead.phone_sanitized for lead in fresh if lead.phone_sanitized})
-        # the search flushes the email and phone of the new leads: flushed
-        # whole now, with every field still to compute, they cost one UPDATE
-        # (not that one and another at the end of the transaction)
+        # the read needs the email and phone of the new leads in the
+        # database: flushed whole now, with every field still to compute,
+        # they cost one UPDATE (not that one and another at the end)
         fresh.flush_recordset()
+        self.flush_model(["email_normalized", "phone_sanitized", "contact_policy"])
+        self.env["crm.lead.loss"].flush_model(["lead_id"])
         # the prospect's other leads that were lost or ask not to be
-        # contacted: a small set (the email and phone indexes, then the
-        # policy's partial index and the losses' lead index)
-        earlier = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search_fetch(
-                Domain("id", "not in", self.ids)
-                & (Domain("email_normalized", "in", emails) | Domain("phone_sanitized", "in", phones))
-                & (Domain("contact_policy", "=", "do_not_contact") | Domain("loss_ids", "!=", False)),
-                ["email_normalized", "phone_sanitized", "contact_policy"],
-            )
-        )
+        # contacted: one statement (tools/returning_prospects.py says why)
+        Lead = self.sudo().with_context(active_test=False)
+        earlier = Lead.browse(returning_prospects.earlier_lead_ids(self.env.cr, self.ids, emails, phones))
         if not earlier:
             return
         latest_by_key, do_not_contact = {}, set()
