@@ -295,6 +295,36 @@ class TestHostilePaths(CanvasRpcCase):
         )
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
 
+    def test_a_default_conversion_date_does_not_stop_a_promotion(self):
+        """An initiative created straight into a pipeline stage is promoted,
+        with its customer and its log line, whatever conversion date the
+        client sends as a default."""
+        partners = self.env["res.partner"].search_count([])
+        [lead_id] = self.rpc_as(
+            "canvas_rep",
+            "crm.lead",
+            "create",
+            [
+                [
+                    {
+                        "name": "Hostile promoted",
+                        "type": "lead",
+                        "team_id": self.team_a.id,
+                        "stage_id": self.stage_opp_first.id,
+                        "partner_name": "Hostile Promoted Co",
+                        "next_action_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                        "next_action_date": "2099-01-01",
+                    }
+                ]
+            ],
+            context={"default_date_conversion": "2000-01-01 00:00:00"},
+        )
+        lead = self.env["crm.lead"].browse(lead_id)
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.stage_id, self.stage_opp_first)
+        self.assertGreater(self.env["res.partner"].search_count([]), partners)
+        self.assertTrue(lead.partner_id)
+
     def test_a_far_timezone_does_not_make_a_re_target_due(self):
         lead = self._leads(1, email_prefix="hostile-tz")
         tomorrow = system.user_today(self.env(user=self.user_rep)) + timedelta(days=1)

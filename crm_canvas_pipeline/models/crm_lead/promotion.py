@@ -28,26 +28,22 @@ class CrmLead(models.Model):
         teams = self.env["crm.team"].browse({vals.get("team_id") for vals in result if vals.get("team_id")})
         canvas_teams = set(teams.filtered("use_initiative_stages").ids)
         for vals in result:
-            if (
-                vals.get("type") == "lead"
-                and vals.get("stage_id") in pipeline
-                and vals.get("team_id") in canvas_teams
-                and not vals.get("date_conversion")
-            ):
-                vals.update(type="opportunity", date_conversion=self.env.cr.now())
+            if vals.get("type") == "lead" and vals.get("stage_id") in pipeline and vals.get("team_id") in canvas_teams:
+                # a conversion date given (an import) is kept
+                vals.update(type="opportunity", date_conversion=vals.get("date_conversion") or self.env.cr.now())
         return result
 
     @api.model_create_multi
     def create(self, vals_list):
+        # promoted by _prepare_create_values: asked for as leads (their value
+        # or the default, as Odoo gives it), created as opportunities
+        default_type = self.default_get(["type"]).get("type")
         leads = super().create(vals_list)
-        # promoted by _prepare_create_values: a conversion date they were not
-        # given (neither in their values nor as a default of the client's)
-        given_default = bool(self.env.context.get("default_date_conversion"))
         promoted = self.browse(
             [
                 lead.id
                 for lead, vals in zip(leads, vals_list, strict=True)
-                if lead.date_conversion and not vals.get("date_conversion") and not given_default
+                if vals.get("type", default_type) == "lead" and lead.type == "opportunity"
             ]
         )
         if promoted:
