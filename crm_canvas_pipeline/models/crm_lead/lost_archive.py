@@ -10,7 +10,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import MissingError, UserError
 from odoo.tools import str2bool
 
 from ...tools import system
@@ -34,6 +34,10 @@ class CrmLead(models.Model):
         by the archive alone, before its reason is known. A lead archived
         already is not archived again (its closing date stays), as in
         stock."""
+        if not all(self._ids):
+            # id 0, which a JSON-RPC client may send, is no record (stock's
+            # scoring would crash on its empty creation date)
+            raise MissingError(self.env._("Record does not exist or has been deleted."))
         check_input(self, frozenset({"lost_reason_id", "contact_policy", "retarget_date"}), [additional_values])
         values = dict(additional_values, probability=0, automated_probability=0)
         asked = (values.pop("contact_policy", None) or "allowed", values.pop("retarget_date", None) or False)
