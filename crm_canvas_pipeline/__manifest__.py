@@ -1,6 +1,6 @@
 {
     "name": "CRM Canvas Pipeline",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/CRM",
     "summary": "Run the commercial pipeline as one canvas: initiatives, opportunities, won and lost",
     "author": "crm_canvas_pipeline developers",
@@ -23,6 +23,7 @@
         "data/crm_lost_reason_data.xml",
         "wizard/crm_lead_lost_views.xml",
         "wizard/crm_lead_reactivate_views.xml",
+        "wizard/crm_lead_forget_views.xml",
         "wizard/crm_lead_tag_update_views.xml",
         "views/crm_stage_views.xml",
         "views/crm_team_views.xml",

@@ -9,6 +9,9 @@ SYSTEM_WRITABLE = {"restored_date", "restored_by_id", "lead_id"}
 # what the one who lost the lead adds to its row in the transaction that wrote
 # it (the Lost wizard's closing note, a stricter policy): never later
 COMPLETABLE = {"note", "contact_policy", "retarget_date"}
+# what forgetting a prospect erases of their rows (models/crm_lead/privacy.py),
+# once their lead is marked forgotten
+ERASABLE = {"lead_name", "note", "cancelled_activities"}
 
 
 class CrmLeadLoss(models.Model):
@@ -48,10 +51,12 @@ class CrmLeadLoss(models.Model):
 
     def write(self, vals):
         # loss rows are history: only the system stamps restores and follows
-        # merges, and completes a row in the transaction that wrote it
+        # merges, completes a row in the transaction that wrote it, and
+        # erases the names in the rows of a forgotten prospect
         now = self.env.cr.now()
         completing = set(vals) <= COMPLETABLE and all(loss.date == now for loss in self)
-        if not (self.env.su and (set(vals) <= SYSTEM_WRITABLE or completing)):
+        forgetting = set(vals) <= ERASABLE and all(loss.lead_id.forgotten_date for loss in self)
+        if not (self.env.su and (set(vals) <= SYSTEM_WRITABLE or completing or forgetting)):
             raise UserError(self.env._("A loss record is history: it cannot be changed."))
         return super().write(vals)
 

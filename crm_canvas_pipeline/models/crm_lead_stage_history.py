@@ -8,6 +8,9 @@ OUTCOMES = [("won", "Won"), ("lost", "Lost")]
 # what the system may set on a history row after it is written: the end of the
 # stay, and the lead's outcome when it closes or is restored
 SYSTEM_WRITABLE = {"date_out", "duration_days", "outcome"}
+# what forgetting a prospect erases of their stays, once their lead is marked
+# forgotten (models/crm_lead/privacy.py)
+ERASABLE = {"lead_name"}
 
 
 class CrmLeadStageHistory(models.Model):
@@ -39,9 +42,10 @@ class CrmLeadStageHistory(models.Model):
     _lead_open_idx = models.Index("(lead_id) WHERE date_out IS NULL")
 
     def write(self, vals):
-        # history rows are written once: only the system closes them and
-        # records the outcome of their lead
-        if not (self.env.su and set(vals) <= SYSTEM_WRITABLE):
+        # history rows are written once: only the system closes them,
+        # records the outcome of their lead and erases a forgotten name
+        forgetting = set(vals) <= ERASABLE and all(stay.lead_id.forgotten_date for stay in self)
+        if not (self.env.su and (set(vals) <= SYSTEM_WRITABLE or forgetting)):
             raise UserError(self.env._("A stage history record cannot be changed."))
         return super().write(vals)
 

@@ -15,3 +15,5 @@ from . import test_history_backfill
 from . import test_tours
 from . import test_performance
 from . import test_invariants
+from . import test_privacy
+from . import test_opt_out

@@ -45,7 +45,15 @@ OPERATIONS = [
         {},
         {MANAGER},
     ),
-    ("lead own forget contact", "crm.lead", "action_canvas_forget_contact", "own_lead", [], {}, {MANAGER}),
+    (
+        "lead own mark forgotten",
+        "crm.lead",
+        "write",
+        "own_lead",
+        [{"forgotten_date": "2030-01-01 00:00:00"}],
+        {},
+        NOBODY,
+    ),
     ("lead own set do not contact", "crm.lead", "write", "own_lead", [{"contact_policy": "do_not_contact"}], {}, SALES),
     ("lead other read", "crm.lead", "read", "other_lead", [["name"]], {}, ALL_LEADS),
     ("lead other write", "crm.lead", "write", "other_lead", [{"name": "Renamed"}], {}, ALL_LEADS),
@@ -99,6 +107,7 @@ OPERATIONS = [
     # wizards of the module
     ("tag wizard", "crm.lead.tag.update", "create", None, "tag_wizard_vals", {}, SALES),
     ("reactivate wizard", "crm.lead.reactivate", "create", None, "reactivate_vals", {}, SALES),
+    ("forget contact wizard", "crm.lead.forget", "create", None, "forget_vals", {}, {MANAGER}),
 ]
 
 DENIED = (AccessError, UserError, ValidationError, MissingError)
@@ -181,6 +190,8 @@ class AccessFixtures:
             return [{"lead_id": lead.id, "stage_id": lead.stage_id.id}]
         if name == "tag_wizard_vals":
             return [{"lead_ids": [(6, 0, self._fixture("own_lead").ids)], "mode": "add"}]
+        if name == "forget_vals":
+            return [{"lead_ids": [(6, 0, self._fixture("own_lead").ids)], "confirmed": True}]
         if name == "reactivate_vals":
             return [{"lead_ids": [(6, 0, self._fixture("own_lost_lead").ids)]}]
         raise ValueError(name)

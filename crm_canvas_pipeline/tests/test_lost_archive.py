@@ -297,18 +297,6 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(loss.lead_id, survivor)
         self.assertCanvasInvariants()
 
-    def test_forget_contact_keeps_figures(self):
-        lead = self._leads(1, expected_revenue=500)
-        self._lose(lead, self.reason_dnc)
-        with self.assertRaises(AccessError):
-            lead.with_user(self.user_rep).action_canvas_forget_contact()
-        lead.with_user(self.user_manager).action_canvas_forget_contact()
-        self.assertFalse(lead.email_from)
-        self.assertFalse(lead.contact_name)
-        self.assertIn("Forgotten contact", lead.name)
-        self.assertEqual(lead.loss_ids.expected_revenue, 500)
-        self.assertEqual(lead.contact_policy, "do_not_contact")
-
     def test_retarget_pool_and_reactivate(self):
         due = self._leads(1, email_prefix="due")
         due.action_set_lost(lost_reason_id=self.reason_unreachable.id)
@@ -319,7 +307,7 @@ class TestLostArchive(CanvasCommon):
         action = self.env.ref("crm_canvas_pipeline.crm_lead_action_retarget_pool")
         domain = [
             ("won_status", "=", "lost"),
-            ("contact_policy", "!=", "do_not_contact"),
+            ("retarget_exclusion", "=", False),
             "|",
             ("retarget_date", "=", False),
             ("retarget_date", "<=", "2999-01-01"),
@@ -347,7 +335,7 @@ class TestLostArchive(CanvasCommon):
         self.assertEqual(due.activity_ids.summary, "Win them back")
         self.assertTrue(due.loss_ids.restored_date)
         refused = self.env["crm.lead.reactivate"].with_context(active_model="crm.lead", active_ids=dnc.ids).create({})
-        with self.assertRaisesRegex(UserError, "asked not to be contacted"):
+        with self.assertRaisesRegex(UserError, "may not be contacted again"):
             refused.action_reactivate()
         self.assertCanvasInvariants()
 

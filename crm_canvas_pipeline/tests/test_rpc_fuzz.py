@@ -165,7 +165,6 @@ class TestRpcFuzz(CanvasCommon, HttpCase):
                 "action_canvas_schedule_task",
                 "action_canvas_schedule_meeting",
                 "action_canvas_allow_contact",
-                "action_canvas_forget_contact",
                 "action_set_lost",
                 "action_restore",
             ]

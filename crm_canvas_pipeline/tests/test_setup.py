@@ -88,6 +88,8 @@ class TestSetup(CanvasCommon):
                 "stage_rules",
                 "stage_history",
                 "lost_archive",
+                "privacy",
+                "opt_out",
                 "contact_policy",
                 "rotting",
                 "next_action_state",

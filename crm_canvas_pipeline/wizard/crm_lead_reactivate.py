@@ -1,5 +1,4 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
 
 from ..tools import system
 
@@ -34,14 +33,8 @@ class CrmLeadReactivate(models.TransientModel):
         """Bring lost leads of the re-target pool back: restore them (into
         the chosen stage), assign a salesperson, plan a first next action."""
         self.ensure_one()
-        refused = self.lead_ids.filtered(lambda lead: lead.contact_policy == "do_not_contact")
-        if refused:
-            raise UserError(
-                self.env._(
-                    "These prospects asked not to be contacted again: %(names)s.",
-                    names=", ".join(refused.mapped("display_name")),
-                )
-            )
+        # whoever opted out, on this lead or anywhere else (models/crm_lead/opt_out.py)
+        self.lead_ids._canvas_check_contactable()
         leads = self.lead_ids
         leads.action_restore()
         # a re-target that is due keeps no one away: clearing it is no

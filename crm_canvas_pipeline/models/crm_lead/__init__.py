@@ -11,6 +11,8 @@
 #   stage_rules     required fields, next action, move rules; logs a bypass
 #   stage_history   remembers the stages; writes a stay per move at the end
 #   lost_archive    (stock's _handle_won_lost, inside the write) loss rows
+#   privacy         only forgetting stamps a lead forgotten
+#   opt_out         (no write) who the re-target pool leaves out, and why
 #   contact_policy  the who-may rule; then blacklists, or logs a lift
 #   rotting, next_action_state, next_action, customer, tags
 #   promotion       initiatives entering the pipeline get their type with the
@@ -24,6 +26,8 @@ from . import next_action
 from . import next_action_state
 from . import rotting
 from . import contact_policy
+from . import opt_out
+from . import privacy
 from . import lost_archive
 from . import stage_history
 from . import stage_rules

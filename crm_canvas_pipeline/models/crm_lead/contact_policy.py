@@ -264,34 +264,3 @@ class CrmLead(models.Model):
             "contact_policy": lambda fname, leads: merged(leads)[0],
             "retarget_date": lambda fname, leads: merged(leads)[1],
         }
-
-    def action_canvas_forget_contact(self):
-        """Erase the personal data of a prospect (GDPR) and keep the rest:
-        the lead, its losses and their figures stay for the statistics;
-        a do-not-contact stays on the blacklists."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise AccessError(self.env._("Only sales managers can do this."))
-        erased = dict.fromkeys(
-            (
-                "partner_id",
-                "contact_name",
-                "partner_name",
-                "email_from",
-                "email_cc",
-                "phone",
-                "function",
-                "website",
-                "street",
-                "street2",
-                "zip",
-                "city",
-                "state_id",
-                "country_id",
-                "description",
-            ),
-            False,
-        )
-        for lead in self:
-            lead.write(dict(erased, name=self.env._("Forgotten contact #%(id)s", id=lead.id)))
-        body = self.env._("Personal data erased by %(user)s at the prospect's request.", user=self.env.user.name)
-        system.log(self, dict.fromkeys(self.ids, Markup("<p>%s</p>") % body))
