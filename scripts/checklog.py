@@ -21,14 +21,14 @@ LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?
 
 def main(argv=None):
     parser = argparse.ArgumentParser()
-    parser.add_argument("--module", required=True)
+    parser.add_argument("--module", required=True, action="append", help="a module whose tests must run (repeatable)")
     parser.add_argument("log")
     args = parser.parse_args(argv)
 
     problems = []
-    tests_run = 0
+    tests_run = dict.fromkeys(args.module, 0)
     expected = [re.compile(p) for p in EXPECTED_WARNINGS]
-    stats = re.compile(rf"^{re.escape(args.module)}: (\d+) tests ")
+    stats = re.compile(r"^(%s): (\d+) tests " % "|".join(re.escape(module) for module in args.module))
     with open(args.log, encoding="utf-8", errors="replace") as log:
         for line in log:
             m = LINE.match(line)
@@ -45,14 +45,14 @@ def main(argv=None):
                 s = stats.match(msg)
                 if s:
                     # logged again after post_install tests, cumulative: keep the largest
-                    tests_run = max(tests_run, int(s.group(1)))
+                    tests_run[s.group(1)] = max(tests_run[s.group(1)], int(s.group(2)))
 
-    if tests_run == 0:
-        problems.append(f"no test of {args.module} ran")
+    problems.extend(f"no test of {module} ran" for module, count in tests_run.items() if not count)
     for p in problems:
         print("checklog: " + p, file=sys.stderr)
     print(
-        "checklog: %s: %d tests ran, %d problem line(s) in the log" % (args.module, tests_run, len(problems)),
+        "checklog: %s, %d problem line(s) in the log"
+        % (", ".join("%s: %d tests ran" % item for item in tests_run.items()), len(problems)),
         file=sys.stderr,
     )
     return 1 if problems else 0

@@ -7,7 +7,11 @@ ensure_venv
 pg_start
 DB=canvas_i18n_$$
 trap 'drop_db "$DB" 2>/dev/null || true' EXIT
-odoo_bin -d "$DB" -i "$MODULE" --stop-after-init --no-http --log-level=warn
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" i18n export -c "$ODOO_CONF" -d "$DB" "$MODULE" \
-    -o "$REPO/$MODULE/i18n/$MODULE.pot"
-"$VENV/bin/python" "$REPO/scripts/po_merge.py" "$REPO/$MODULE/i18n/$MODULE.pot" "$REPO/$MODULE"/i18n/*.po
+# with privacy_lookup, so that the privacy bridge installs itself too
+odoo_bin -d "$DB" -i "$MODULE,privacy_lookup" --stop-after-init --no-http --log-level=warn
+for addon in "$MODULE" "${MODULE}_privacy"; do
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" i18n export -c "$ODOO_CONF" -d "$DB" "$addon" \
+        -o "$REPO/$addon/i18n/$addon.pot"
+    [ -f "$REPO/$addon/i18n/es.po" ] || cp "$REPO/$addon/i18n/$addon.pot" "$REPO/$addon/i18n/es.po"
+    "$VENV/bin/python" "$REPO/scripts/po_merge.py" "$REPO/$addon/i18n/$addon.pot" "$REPO/$addon"/i18n/*.po
+done
