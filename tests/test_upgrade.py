@@ -1,7 +1,7 @@
 """Upgrading from earlier releases keeps every row.
 
-The module as released (taken from git history: 19.0.1.0.0, the first, and
-19.0.1.5.0, the previous one) is installed on a seeded stock database and
+The module as released (taken from git history: 19.0.1.0.0, the first,
+19.0.1.5.0, and 19.0.1.6.0, the previous one) is installed on a seeded stock database and
 used: leads lost with reasons (one as do-not-contact), restored, moved,
 activities planned. Then the current code upgrades it (`-u`): the migration
 scripts fill the next-action mirror and rebuild the stage history (from
@@ -30,6 +30,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASES = {
     "19.0.1.0.0": "6a559906408ee933b2f4c0fa7617bff2d2c93d49",
     "19.0.1.5.0": "4cef18cd016ceaeb830039f0a9f4c85c78ba60d8",
+    "19.0.1.6.0": "8c0a073ad4c90f1924478144681315d94ec2dce3",
 }
 with open(os.path.join(REPO, MODULE, "__manifest__.py")) as manifest:
     CURRENT_VERSION = ast.literal_eval(manifest.read())["version"]
