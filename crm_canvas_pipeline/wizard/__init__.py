@@ -1,3 +1,4 @@
+from . import lead_selection
 from . import crm_lead_lost
 from . import crm_lead_reactivate
 from . import crm_lead_to_opportunity

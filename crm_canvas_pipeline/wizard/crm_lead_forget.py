@@ -3,7 +3,7 @@ personal data at their request (models/crm_lead/privacy.py does it). It
 says first what will go, counted per kind, and needs an explicit
 confirmation: an erasure cannot be undone."""
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # {wizard field: the kind of models/crm_lead/privacy.py's plan it counts}
@@ -22,6 +22,7 @@ COUNTS = {
 
 class CrmLeadForget(models.TransientModel):
     _name = "crm.lead.forget"
+    _inherit = ["crm.canvas.lead.selection"]
     _description = "Forget a prospect's personal data"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", context={"active_test": False}, required=True)
@@ -42,17 +43,6 @@ class CrmLeadForget(models.TransientModel):
         help="Other documents refer to them: an administrator decides what to erase of them.",
     )
     confirmed = fields.Boolean("I confirm: erase this personal data, it cannot be undone")
-
-    @api.model
-    def default_get(self, fields_list):
-        result = super().default_get(fields_list)
-        if (
-            "lead_ids" in fields_list
-            and not result.get("lead_ids")
-            and self.env.context.get("active_model") == "crm.lead"
-        ):
-            result["lead_ids"] = [Command.set(self.env.context.get("active_ids", []))]
-        return result
 
     @api.depends("lead_ids", "same_contact")
     def _compute_counts(self):

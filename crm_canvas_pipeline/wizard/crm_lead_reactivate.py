@@ -1,10 +1,11 @@
-from odoo import Command, api, fields, models
+from odoo import fields, models
 
 from ..tools import system
 
 
 class CrmLeadReactivate(models.TransientModel):
     _name = "crm.lead.reactivate"
+    _inherit = ["crm.canvas.lead.selection"]
     _description = "Reactivate lost leads"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", context={"active_test": False}, required=True)
@@ -17,17 +18,6 @@ class CrmLeadReactivate(models.TransientModel):
     )
     activity_date = fields.Date("Due on", default=fields.Date.context_today)
     activity_summary = fields.Char("Summary")
-
-    @api.model
-    def default_get(self, fields_list):
-        result = super().default_get(fields_list)
-        if (
-            "lead_ids" in fields_list
-            and not result.get("lead_ids")
-            and self.env.context.get("active_model") == "crm.lead"
-        ):
-            result["lead_ids"] = [Command.set(self.env.context.get("active_ids", []))]
-        return result
 
     def action_reactivate(self):
         """Bring lost leads of the re-target pool back: restore them (into

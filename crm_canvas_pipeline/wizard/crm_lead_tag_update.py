@@ -6,22 +6,12 @@ from ..tools.input_check import check_input
 
 class CrmLeadTagUpdate(models.TransientModel):
     _name = "crm.lead.tag.update"
+    _inherit = ["crm.canvas.lead.selection"]
     _description = "Add or remove tags on leads"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", required=True)
     mode = fields.Selection([("add", "Add"), ("remove", "Remove")], required=True, default="add")
     tag_ids = fields.Many2many("crm.tag", string="Tags", required=True)
-
-    @api.model
-    def default_get(self, fields_list):
-        result = super().default_get(fields_list)
-        if (
-            "lead_ids" in fields_list
-            and not result.get("lead_ids")
-            and self.env.context.get("active_model") == "crm.lead"
-        ):
-            result["lead_ids"] = [Command.set(self.env.context.get("active_ids", []))]
-        return result
 
     @api.model_create_multi
     def create(self, vals_list):

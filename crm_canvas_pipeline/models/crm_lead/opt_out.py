@@ -40,26 +40,30 @@ class CrmLead(models.Model):
         """The reason the lead of table alias `alias` is left out of
         re-targeting, '' when none (SQL)."""
         lead = SQL.identifier(alias)
+        # each set is read once for the whole search (uncorrelated
+        # subqueries), not once per lead
         do_not_contact = SQL(
-            """%(lead)s.contact_policy = 'do_not_contact' OR EXISTS (
-                SELECT 1 FROM crm_lead other
-                 WHERE other.contact_policy = 'do_not_contact' AND other.id <> %(lead)s.id
-                   AND (other.email_normalized = %(lead)s.email_normalized
-                        OR other.phone_sanitized = %(lead)s.phone_sanitized
-                        OR other.partner_id = %(lead)s.partner_id))""",
+            """%(lead)s.contact_policy = 'do_not_contact'
+            OR %(lead)s.email_normalized IN (
+                SELECT email_normalized FROM crm_lead WHERE contact_policy = 'do_not_contact')
+            OR %(lead)s.phone_sanitized IN (
+                SELECT phone_sanitized FROM crm_lead WHERE contact_policy = 'do_not_contact')
+            OR %(lead)s.partner_id IN (
+                SELECT partner_id FROM crm_lead WHERE contact_policy = 'do_not_contact')""",
             lead=lead,
         )
         blacklisted = SQL(
-            """EXISTS (SELECT 1 FROM mail_blacklist bl WHERE bl.active AND bl.email = %(lead)s.email_normalized)
-            OR EXISTS (SELECT 1 FROM phone_blacklist pbl WHERE pbl.active AND pbl.number = %(lead)s.phone_sanitized)""",
+            """%(lead)s.email_normalized IN (SELECT email FROM mail_blacklist WHERE active)
+            OR %(lead)s.phone_sanitized IN (SELECT number FROM phone_blacklist WHERE active)""",
             lead=lead,
         )
         cases = [SQL("WHEN %s THEN 'do_not_contact'", do_not_contact), SQL("WHEN %s THEN 'blacklisted'", blacklisted)]
         if "mailing.subscription" in self.env:
             opted_out = SQL(
-                """EXISTS (SELECT 1 FROM mailing_subscription sub
-                             JOIN mailing_contact contact ON contact.id = sub.contact_id
-                            WHERE sub.opt_out AND contact.email_normalized = %(lead)s.email_normalized)""",
+                """%(lead)s.email_normalized IN (
+                    SELECT contact.email_normalized FROM mailing_subscription sub
+                      JOIN mailing_contact contact ON contact.id = sub.contact_id
+                     WHERE sub.opt_out)""",
                 lead=lead,
             )
             cases.append(SQL("WHEN %s THEN 'opted_out'", opted_out))
