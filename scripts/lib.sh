@@ -69,8 +69,44 @@ except OSError:
 PY
 }
 
+# The Debian packages every target needs, one list for make and for .ci/run:
+# the PostgreSQL server, libpq's headers and a compiler to build psycopg2,
+# venv, Chromium for the browser tests (whose absence fails them), npm and
+# git for make lint. Run as root, the missing ones are installed; otherwise
+# the target stops at once with the line to run.
+debian_missing() {
+    local need=()
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+    command -v pg_config >/dev/null 2>&1 || need+=(libpq-dev)
+    command -v gcc >/dev/null 2>&1 || need+=(gcc)
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    command -v npm >/dev/null 2>&1 || need+=(npm)
+    command -v git >/dev/null 2>&1 || need+=(git)
+    echo "${need[*]}"
+}
+
+ensure_debian_packages() {
+    local need
+    need=$(debian_missing)
+    [ -n "$need" ] || return 0
+    if [ "$(id -u)" != 0 ]; then
+        die "missing Debian packages ($need); install them, then run the target again:
+  sudo apt-get install -y $need"
+    fi
+    say "installing Debian packages: $need"
+    apt-get update -qq
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+    # Debian's postgresql package starts the system cluster; ours is private
+    if command -v systemctl >/dev/null 2>&1; then systemctl stop postgresql >/dev/null 2>&1 || true; fi
+    need=$(debian_missing)
+    [ -z "$need" ] || die "apt-get did not install: $need"
+}
+
 ensure_venv() {
     require_odoo_src
+    ensure_debian_packages
     local stamp=$VENV/.installed
     local want
     want=$(cat "$ODOO_SRC/requirements.txt" "$REPO/requirements.txt" "$REPO/constraints.txt" | sha1sum | cut -c1-40)
