@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from .common import CanvasCommon
@@ -296,6 +296,16 @@ class TestLostArchive(CanvasCommon):
         self.assertFalse(lost.exists())
         self.assertEqual(loss.lead_id, survivor)
         self.assertCanvasInvariants()
+
+    def test_record_id_zero_is_missing_not_a_crash(self):
+        """A JSON-RPC client may send id 0: archiving or losing it is a
+        clear MissingError, not stock's scoring crashing on it."""
+        for call in (
+            lambda leads: leads.write({"active": False}),
+            lambda leads: leads.action_set_lost(lost_reason_id=self.reason_unreachable.id),
+        ):
+            with self.assertRaises(MissingError):
+                call(self.env["crm.lead"].browse([0]))
 
     def test_retarget_pool_and_reactivate(self):
         due = self._leads(1, email_prefix="due")

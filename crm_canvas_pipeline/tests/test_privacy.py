@@ -163,7 +163,9 @@ class TestForgetContact(CanvasRpcCase):
             {"name": "Otra compra", "type": "opportunity", "team_id": self.team_a.id, "partner_id": partner.id}
         )
         other.email_from = "compras@otra.example.com"
-        counts = self._forget(lead)
+        # forgotten with an unrelated lead: only Juan's lead names the contact kept
+        unrelated = self._leads(1, email_prefix="unrelated-forget")
+        counts = self._forget(lead | unrelated)
         self.assertEqual(counts["partner_erased_count"], 0)
         self.assertEqual(counts["partner_kept_count"], 1)
         self.assertTrue(partner.exists())
@@ -173,6 +175,8 @@ class TestForgetContact(CanvasRpcCase):
             lead.message_ids.filtered(lambda message: ("#%s" % partner.id) in (message.body or "")),
             "the chatter says which contact was left to an administrator",
         )
+        self.assertFalse(unrelated.message_ids.filtered(lambda message: ("#%s" % partner.id) in (message.body or "")))
+        self.assertTrue(unrelated.forgotten_date)
 
     def test_the_other_leads_of_the_prospect_only_when_asked(self):
         lead = self._prospect()

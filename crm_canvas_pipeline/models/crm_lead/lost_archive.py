@@ -34,10 +34,6 @@ class CrmLead(models.Model):
         by the archive alone, before its reason is known. A lead archived
         already is not archived again (its closing date stays), as in
         stock."""
-        if not all(self._ids):
-            # id 0, which a JSON-RPC client may send, is no record (stock's
-            # scoring would crash on its empty creation date)
-            raise MissingError(self.env._("Record does not exist or has been deleted."))
         check_input(self, frozenset({"lost_reason_id", "contact_policy", "retarget_date"}), [additional_values])
         values = dict(additional_values, probability=0, automated_probability=0)
         asked = (values.pop("contact_policy", None) or "allowed", values.pop("retarget_date", None) or False)
@@ -60,6 +56,11 @@ class CrmLead(models.Model):
         return True
 
     def write(self, vals):
+        if 0 in self._ids:
+            # id 0, which a JSON-RPC client may send, is no record: archiving
+            # it would crash in stock's scoring (its creation date is empty);
+            # new records (NewId, falsy too) are not concerned
+            raise MissingError(self.env._("Record does not exist or has been deleted."))
         # a lead lost already and given another reason gets that reason's
         # policy too (a loss inside this write gets its own, see below)
         relost = self.filtered(lambda lead: lead.won_status == "lost") if vals.get("lost_reason_id") else None

@@ -113,7 +113,7 @@ class CrmLead(models.Model):
             labels = dict(self._fields["retarget_exclusion"]._description_selection(self.env))
             raise UserError(
                 self.env._(
-                    "These prospects may not be contacted again: %(names)s.",
+                    "These prospects may not be contacted again; take them out of the selection: %(names)s.",
                     names="; ".join(
                         "%s (%s)" % (lead.display_name, labels[lead.retarget_exclusion]) for lead in left_out
                     ),

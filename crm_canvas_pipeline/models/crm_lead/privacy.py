@@ -46,6 +46,21 @@ PERSONAL_FIELDS = (
 )
 # tracked fields whose tracking values are erased whatever they say
 TRACKED_PERSONAL = frozenset(PERSONAL_FIELDS) | {"name", "partner_id"}
+# the fields of a lead or partner whose words name the person in texts
+TERM_FIELDS = (
+    "name",
+    "contact_name",
+    "partner_name",
+    "email_from",
+    "email_normalized",
+    "email",
+    "phone",
+    "phone_sanitized",
+    "street",
+    "website",
+    "vat",
+    "customer_vat",
+)
 # shorter words are in every text: they are not searched for
 MIN_TERM = 3
 
@@ -146,13 +161,8 @@ class CrmLead(models.Model):
         """The words that name the person in texts: their name, company,
         email, phone (as written and sanitized), address and tax ID, the
         lead's name, and those of the partners made of them."""
-        terms = set()
-        for record in [*self, *partners]:
-            for fname in ("name", "contact_name", "partner_name", "email_from", "email_normalized", "email", "phone"):
-                terms.add(record[fname] if fname in record and isinstance(record[fname], str) else "")
-            for fname in ("phone_sanitized", "street", "website", "vat", "customer_vat"):
-                terms.add(record[fname] if fname in record and isinstance(record[fname], str) else "")
-        return {term.strip() for term in terms if term and len(term.strip()) >= MIN_TERM}
+        values = (record[fname] for record in [*self, *partners] for fname in TERM_FIELDS if fname in record)
+        return {value.strip() for value in values if isinstance(value, str) and len(value.strip()) >= MIN_TERM}
 
     def _canvas_partners_to_erase(self, linked, messages):
         """(erased, kept) among the partners linked to these leads: the
@@ -174,12 +184,11 @@ class CrmLead(models.Model):
             raise AccessError(self.env._("Only sales managers can forget a contact."))
         leads = self.sudo().with_context(active_test=False)
         # their wish first: never contacted again (blacklists, activities)
-        leads.filtered(lambda lead: lead.contact_policy != "do_not_contact").write(
-            {"contact_policy": "do_not_contact", "retarget_date": False}
-        )
+        leads.filtered(lambda lead: lead.contact_policy != "do_not_contact").write({"contact_policy": "do_not_contact"})
         plan = leads._canvas_forget_plan()
         scrub = _scrubber(plan["pattern"], self.env._("[erased]"))
         anonymous = self.env._("Forgotten contact")
+        linked = {lead.id: lead.partner_id for lead in leads}  # for the audit line
         # tracking the erasure would copy what it erases into the chatter
         leads.with_context(tracking_disable=True).write(
             {
@@ -210,7 +219,9 @@ class CrmLead(models.Model):
             mail.write({"body_html": scrub(mail.body_html), "email_to": False, "email_cc": False})
         plan["losses"].write({"lead_name": anonymous})
         for loss in plan["losses"]:
-            loss.write({"note": scrub(loss.note), "cancelled_activities": scrub(loss.cancelled_activities)})
+            texts = {"note": scrub(loss.note), "cancelled_activities": scrub(loss.cancelled_activities)}
+            if texts != {"note": loss.note, "cancelled_activities": loss.cancelled_activities}:
+                loss.write(texts)
         plan["stays"].write({"lead_name": anonymous})
         kept = plan["partners_kept"]
         try:
@@ -223,14 +234,13 @@ class CrmLead(models.Model):
         body = self.env._("Personal data erased by %(user)s at the prospect's request.", user=self.env.user.name)
         bodies = {}
         for lead in leads:
-            note = Markup("<p>%s</p>") % body
-            if kept:
-                note += Markup("<p>%s</p>") % self.env._(
+            bodies[lead.id] = Markup("<p>%s</p>") % body
+            if linked[lead.id] & kept:
+                bodies[lead.id] += Markup("<p>%s</p>") % self.env._(
                     "Contacts %(ids)s were unlinked and kept: other documents refer to them. An administrator "
                     "decides what to erase of them.",
-                    ids=", ".join("#%s" % partner.id for partner in kept),
+                    ids=", ".join("#%s" % partner.id for partner in linked[lead.id] & kept),
                 )
-            bodies[lead.id] = note
         system.log(leads, bodies)
         return {kind: len(records) for kind, records in plan.items() if isinstance(records, models.BaseModel)}
 
