@@ -89,6 +89,7 @@ class TestSetup(CanvasCommon):
                 "stage_history",
                 "lost_archive",
                 "privacy",
+                "retarget",
                 "opt_out",
                 "contact_policy",
                 "rotting",

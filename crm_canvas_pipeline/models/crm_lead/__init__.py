@@ -12,6 +12,7 @@
 #   stage_history   remembers the stages; writes a stay per move at the end
 #   lost_archive    (stock's _handle_won_lost, inside the write) loss rows
 #   privacy         only forgetting stamps a lead forgotten
+#   retarget        (no write) a lost prospect brought back, one path for all
 #   opt_out         (no write) who the re-target pool leaves out, and why
 #   contact_policy  the who-may rule; then blacklists, or logs a lift
 #   rotting, next_action_state, next_action, customer, tags
@@ -27,6 +28,7 @@ from . import next_action_state
 from . import rotting
 from . import contact_policy
 from . import opt_out
+from . import retarget
 from . import privacy
 from . import lost_archive
 from . import stage_history
