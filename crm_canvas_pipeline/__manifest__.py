@@ -1,6 +1,6 @@
 {
     "name": "CRM Canvas Pipeline",
-    "version": "19.0.1.7.0",
+    "version": "19.0.1.8.0",
     "category": "Sales/CRM",
     "summary": "Run the commercial pipeline as one canvas: initiatives, opportunities, won and lost",
     "author": "crm_canvas_pipeline developers",
@@ -34,6 +34,7 @@
         "views/crm_lead_search_views.xml",
         "views/crm_tag_views.xml",
         "views/crm_lead_stage_history_views.xml",
+        "views/crm_lead_first_contact_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_canvas_pipeline_menus.xml",
         "report/crm_lead_stage_report_views.xml",

@@ -6,6 +6,7 @@ from . import crm_lost_reason
 from . import crm_lead
 from . import crm_lead_loss
 from . import crm_lead_stage_history
+from . import first_contact
 from . import mail_activity
 from . import res_config_settings
 from . import res_partner

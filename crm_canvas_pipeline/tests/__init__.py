@@ -17,3 +17,4 @@ from . import test_performance
 from . import test_invariants
 from . import test_privacy
 from . import test_opt_out
+from . import test_first_contact
