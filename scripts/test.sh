@@ -14,15 +14,16 @@ cleanup() { drop_db "$DB" 2>/dev/null || true; }
 trap cleanup EXIT
 
 # with Odoo's Privacy Lookup and mass mailing, whose opt-outs the module
-# honours: the privacy bridge installs itself, and both are tested
+# honours: the privacy and campaign bridges install themselves, and all three are tested
 BRIDGE=${MODULE}_privacy
-say "odoo-bin: installing $MODULE, privacy_lookup, mass_mailing in $DB and running the tests of $MODULE, $BRIDGE (log: $LOG)"
+CAMPAIGNS=${MODULE}_mass_mailing
+say "odoo-bin: installing $MODULE, privacy_lookup, mass_mailing in $DB and running the tests of $MODULE, $BRIDGE, $CAMPAIGNS (log: $LOG)"
 set +e
-odoo_bin -d "$DB" -i "$MODULE,privacy_lookup,mass_mailing" --test-enable --test-tags "/$MODULE,/$BRIDGE" \
+odoo_bin -d "$DB" -i "$MODULE,privacy_lookup,mass_mailing" --test-enable --test-tags "/$MODULE,/$BRIDGE,/$CAMPAIGNS" \
     --stop-after-init --log-level=test --http-port "$(free_port)" > "$LOG" 2>&1
 rc=$?
 set -e
-"$VENV/bin/python" "$REPO/scripts/checklog.py" --module "$MODULE" --module "$BRIDGE" "$LOG" || exit 1
+"$VENV/bin/python" "$REPO/scripts/checklog.py" --module "$MODULE" --module "$BRIDGE" --module "$CAMPAIGNS" "$LOG" || exit 1
 [ "$rc" = 0 ] || die "odoo-bin exited with $rc (see $LOG)"
 
 say "pytest: the integration tests in tests/ (database $DB)"

@@ -12,8 +12,8 @@ ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo/19.0")
 ODOO_CONF = os.environ.get("ODOO_CONF")
 TEST_DB = os.environ.get("CANVAS_TEST_DB")
 REPO = os.path.join(os.path.dirname(__file__), os.pardir)
-# the addon and its privacy bridge, both installed by `make test`
-ADDONS = ("crm_canvas_pipeline", "crm_canvas_pipeline_privacy")
+# the addon and its bridges (privacy, campaigns), all installed by `make test`
+ADDONS = ("crm_canvas_pipeline", "crm_canvas_pipeline_privacy", "crm_canvas_pipeline_mass_mailing")
 
 
 def _terms(po):
