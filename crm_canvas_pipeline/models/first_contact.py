@@ -2,7 +2,7 @@
 initiatives within N hours of their creation (off by default). An initiative
 that nobody of its team has contacted by then is overdue: flagged on its card,
 found by the *To contact* filter, counted on the team's dashboard per
-salesperson.
+salesperson; optionally handed back to the team's lead assignment.
 
 Contacted means: an activity of the lead marked done (a call logged so, a
 meeting held), or a message sent from its chatter (not an internal note), by
@@ -15,9 +15,13 @@ every timezone (the deadline shows in the user's own).
 
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL
+
+from ..tools import system
 
 
 class CrmTeam(models.Model):
@@ -29,6 +33,11 @@ class CrmTeam(models.Model):
         "initiative (an activity done, or a message sent from its chatter). 0: no limit.",
     )
     first_contact_overdue_count = fields.Integer("To contact", compute="_compute_first_contact_overdue_count")
+    first_contact_reassign = fields.Boolean(
+        "Hand back initiatives not contacted in time",
+        help="The lead assignment (CRM settings) takes them from their salesperson and gives them again "
+        "to a member of the team who has room.",
+    )
 
     _first_contact_hours_positive = models.Constraint(
         "CHECK (first_contact_hours IS NULL OR first_contact_hours >= 0)",
@@ -64,6 +73,34 @@ class CrmTeam(models.Model):
             counts = {team.id: count for team, count in groups}
         for team in self:
             team.first_contact_overdue_count = counts.get(team.id, 0)
+
+    def _action_assign_leads(self, force_quota=False, creation_delta_days=7):
+        self._canvas_hand_back_overdue()
+        return super()._action_assign_leads(force_quota=force_quota, creation_delta_days=creation_delta_days)
+
+    def _canvas_hand_back_overdue(self):
+        """Before stock assigns, the initiatives of the teams that ask for it
+        that nobody contacted in time go back to the unassigned leads the
+        assignment takes (one write, a chatter line each)."""
+        teams = self.filtered(lambda team: team.first_contact_reassign and team.first_contact_hours)
+        if not teams:
+            return
+        leads = self.env["crm.lead"].search(
+            [("team_id", "in", teams.ids), ("user_id", "!=", False), ("first_contact_overdue", "=", True)]
+        )
+        if not leads:
+            return
+        bodies = {
+            lead.id: Markup("<p>%s</p>")
+            % self.env._(
+                "Not contacted within %(hours)s hours by %(user)s: handed back to the team's lead assignment.",
+                hours=lead.team_id.first_contact_hours,
+                user=lead.user_id.name,
+            )
+            for lead in leads
+        }
+        leads.write({"user_id": False, "date_open": False})
+        system.log(leads, bodies)
 
     def action_open_first_contact_overdue(self):
         """The team's initiatives waiting for their first contact, by salesperson."""

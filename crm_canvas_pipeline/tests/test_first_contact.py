@@ -128,3 +128,22 @@ class TestFirstContact(CanvasRpcCase):
                     context=context,
                     expect=AccessError,
                 )
+
+    def test_handed_back_to_the_lead_assignment_when_the_team_asks(self):
+        def handed_back():
+            return self.leads.filtered(
+                lambda lead: lead.message_ids.filtered(lambda msg: "handed back" in (msg.body or ""))
+            )
+
+        with freeze_time(CREATED + timedelta(hours=3)):
+            team = self.team_a.with_user(self.user_manager)
+            team._action_assign_leads(force_quota=True, creation_delta_days=0)
+            self.assertFalse(handed_back(), "handed back without the team's setting")
+            self.assertEqual(self.late.user_id, self.user_rep)
+            self.team_a.first_contact_reassign = True
+            self.team_a.crm_team_member_ids.assignment_max = 0  # nobody has room: they stay unassigned
+            team._action_assign_leads(force_quota=True, creation_delta_days=0)
+            self.assertEqual(handed_back(), self.late)
+            self.assertFalse(self.late.user_id)
+            self.assertEqual((self.called | self.messaged).user_id, self.user_rep)
+            self.assertEqual(self.other_team.user_id, self.user_rep)
