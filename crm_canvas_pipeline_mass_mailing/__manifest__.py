@@ -14,6 +14,11 @@
         "views/mailing_mailing_views.xml",
         "report/crm_lead_retarget_report_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_canvas_pipeline_mass_mailing/static/tests/tours/**/*",
+        ],
+    },
     "auto_install": True,
     "installable": True,
 }

@@ -41,19 +41,21 @@ class CrmLeadRetarget(models.Model):
             {"replied_date" if how == "reply" else "clicked_date": now}
         )
         waiting = rows.filtered(
-            lambda row: not row.reactivated_date
-            and row.lead_id.won_status == "lost"
-            and not row.lead_id.retarget_exclusion
+            lambda row: (
+                not row.reactivated_date and row.lead_id.won_status == "lost" and not row.lead_id.retarget_exclusion
+            )
         )
-        activity_type = self.env.ref("mail.mail_activity_data_email", raise_if_not_found=False) or self.env.ref(
+        activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or self.env.ref(
             "mail.mail_activity_data_todo"
         )
         for row in waiting:
             lead = row.lead_id.with_context(lang=row.lead_id.user_id.lang or self.env.lang)
             env = lead.env
-            note = env._("Brought back by the campaign “%(campaign)s”: the prospect %(how)s.",
-                         campaign=row.mailing_id.subject or row.mailing_id.display_name,
-                         how=env._("replied") if how == "reply" else env._("clicked a link"))
+            note = env._(
+                "Brought back by the campaign “%(campaign)s”: the prospect %(how)s.",
+                campaign=row.mailing_id.subject or row.mailing_id.display_name,
+                how=env._("replied") if how == "reply" else env._("clicked a link"),
+            )
             try:
                 with env.cr.savepoint():
                     lead._canvas_reactivate(
@@ -70,8 +72,10 @@ class CrmLeadRetarget(models.Model):
                 lead._message_log(
                     body=Markup("<p>%s</p><p>%s</p>")
                     % (
-                        env._("The prospect answered the campaign “%(campaign)s” but could not be brought back:",
-                              campaign=row.mailing_id.subject or row.mailing_id.display_name),
+                        env._(
+                            "The prospect answered the campaign “%(campaign)s” but could not be brought back:",
+                            campaign=row.mailing_id.subject or row.mailing_id.display_name,
+                        ),
                         error.args[0] if error.args else "",
                     )
                 )

@@ -20,9 +20,7 @@ class MailComposeMessage(models.TransientModel):
         outside = SQL("")
         if mailing.canvas_retarget:
             self.env["crm.lead.retarget"].flush_model(["mailing_id", "lead_id"])
-            outside = SQL(
-                "OR lead.id NOT IN (SELECT lead_id FROM crm_lead_retarget WHERE mailing_id = %s)", mailing.id
-            )
+            outside = SQL("OR lead.id NOT IN (SELECT lead_id FROM crm_lead_retarget WHERE mailing_id = %s)", mailing.id)
         self.env.cr.execute(
             SQL(
                 "SELECT lead.email_normalized FROM crm_lead lead WHERE lead.id IN %s AND (%s IN %s %s)",

@@ -8,9 +8,8 @@ mailing's queue, A/B tests) and again per batch of the composer (a send to
 given record ids, mail_compose_message.py)."""
 
 from odoo import api, fields, models
-from odoo.fields import Domain
-
 from odoo.addons.crm_canvas_pipeline.models.crm_lead.opt_out import EXCLUSIONS
+from odoo.fields import Domain
 
 
 class MailingMailing(models.Model):
@@ -28,8 +27,10 @@ class MailingMailing(models.Model):
     def _compute_canvas_retarget(self):
         counts = {}
         if self.ids:
-            groups = self.env["crm.lead.retarget"].sudo()._read_group(
-                [("mailing_id", "in", self.ids)], ["mailing_id"], ["__count"]
+            groups = (
+                self.env["crm.lead.retarget"]
+                .sudo()
+                ._read_group([("mailing_id", "in", self.ids)], ["mailing_id"], ["__count"])
             )
             counts = {mailing.id: count for mailing, count in groups}
         for mailing in self:
@@ -64,8 +65,10 @@ class MailingMailing(models.Model):
         self.ensure_one()
         if self.mailing_model_real != "crm.lead" or not self.canvas_retarget or not document_id:
             return
-        rows = self.env["crm.lead.retarget"].sudo().search(
-            [("mailing_id", "=", self.id), ("lead_id", "=", int(document_id))]
+        rows = (
+            self.env["crm.lead.retarget"]
+            .sudo()
+            .search([("mailing_id", "=", self.id), ("lead_id", "=", int(document_id))])
         )
         if not rows:
             return

@@ -3,7 +3,7 @@ addressed, sent to, who replied, came back, and won again with their revenue
 (won after the campaign was made). A view over the audience rows and their
 leads: nothing written on a lead's path pays for it."""
 
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 

@@ -1,1 +1,2 @@
 from . import test_campaign
+from . import test_campaign_tour

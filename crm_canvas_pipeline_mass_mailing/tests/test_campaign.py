@@ -9,12 +9,25 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.addons.crm_canvas_pipeline.tests.common import HOSTILE_CONTEXTS, CanvasRpcCase
+from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_canvas_pipeline.tests.common import HOSTILE_CONTEXTS, CanvasRpcCase
-from odoo.addons.mail.tests.common import mail_new_test_user
+
+def reply(test, lead, mailing, body):
+    """The prospect answers the mail they got, through the mail gateway."""
+    trace = mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == lead.id)
+    test.assertTrue(trace.message_id, "the campaign was not sent to %s" % lead.name)
+    raw = (
+        f"Return-Path: <{lead.email_from}>\nFrom: {lead.contact_name} <{lead.email_from}>\nTo: ventas@example.com\n"
+        f"Subject: Re: {mailing.subject}\nMessage-ID: <reply-{lead.id}-{len(lead.message_ids)}@campaign.example.com>\n"
+        f"In-Reply-To: {trace.message_id}\nReferences: {trace.message_id}\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+    with mute_logger("odoo.addons.mail.models.mail_thread"):
+        test.env["mail.thread"].message_process(False, raw)
 
 
 @tagged("post_install", "-at_install")
@@ -68,23 +81,7 @@ class TestRetargetCampaign(CanvasRpcCase):
         return self.env["mailing.mailing"].browse(action["res_id"])
 
     def _reply(self, lead, mailing, body="Me interesa de nuevo"):
-        """The prospect answers the mail they got, through the mail gateway."""
-        trace = mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == lead.id)
-        self.assertTrue(trace.message_id, "the campaign was not sent to %s" % lead.name)
-        raw = (
-            "Return-Path: <{email}>\nFrom: {name} <{email}>\nTo: ventas@example.com\n"
-            "Subject: Re: {subject}\nMessage-ID: <reply-{lead}@campaign.example.com>\n"
-            "In-Reply-To: {parent}\nReferences: {parent}\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n"
-            "Content-Type: text/plain; charset=utf-8\n\n{body}\n"
-        ).format(
-            email=lead.email_from,
-            name=lead.contact_name,
-            subject=mailing.subject,
-            lead=lead.id,
-            parent=trace.message_id,
-            body=body,
-        )
-        self.env["mail.thread"].message_process(False, raw)
+        reply(self, lead, mailing, body)
 
     def test_audience_is_the_due_prospects_who_may_be_contacted(self):
         mailing = self._campaign()
@@ -117,18 +114,29 @@ class TestRetargetCampaign(CanvasRpcCase):
                 self.assertEqual(traces[lead.id].trace_status, "cancel", lead.name)
         for lead in (said_no, self.dnc_twin, self.blacklisted):
             self.assertFalse(
-                self.env["mail.mail"].sudo().search([("mailing_id", "=", mailing.id), ("res_id", "=", lead.id),
-                                                     ("state", "not in", ("cancel", "exception"))]),
+                self.env["mail.mail"]
+                .sudo()
+                .search(
+                    [
+                        ("mailing_id", "=", mailing.id),
+                        ("res_id", "=", lead.id),
+                        ("state", "not in", ("cancel", "exception")),
+                    ]
+                ),
                 "a mail would go to %s" % lead.name,
             )
 
     def test_any_mailing_to_leads_leaves_out_do_not_contact(self):
-        mailing = self.env["mailing.mailing"].with_user(self.marketer).create(
-            {
-                "subject": "Novedades",
-                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
-                "mailing_domain": repr([("id", "in", self.pool.ids), ("active", "in", [True, False])]),
-            }
+        mailing = (
+            self.env["mailing.mailing"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "subject": "Novedades",
+                    "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "mailing_domain": repr([("id", "in", self.pool.ids), ("active", "in", [True, False])]),
+                }
+            )
         )
         recipients = set(mailing._get_recipients())
         self.assertNotIn(self.dnc_twin.id, recipients)
@@ -140,8 +148,7 @@ class TestRetargetCampaign(CanvasRpcCase):
         mailing.with_user(self.marketer).action_send_mail()
         back, others = self.due[0], self.due[1:]
         losses = back.loss_ids
-        with mute_logger("odoo.addons.mail.models.mail_thread"):
-            self._reply(back, mailing)
+        self._reply(back, mailing)
         self.assertTrue(back.active)
         self.assertEqual(back.won_status, "pending")
         self.assertEqual(back.type, "lead")
@@ -161,15 +168,20 @@ class TestRetargetCampaign(CanvasRpcCase):
         row = mailing.canvas_retarget_ids.filtered(lambda row: row.lead_id == back)
         self.assertTrue(row.replied_date and row.reactivated_date)
         # a second reply changes nothing more
-        with mute_logger("odoo.addons.mail.models.mail_thread"):
-            self._reply(back, mailing, body="Otra vez")
+        self._reply(back, mailing, body="Otra vez")
         self.assertEqual(len(back.activity_ids), 1)
         self.assertCanvasInvariants()
 
         # the results add up, then the prospect is won again
         Report = self.env["crm.lead.retarget.report"].with_user(self.marketer)
-        measures = ["targeted_count:sum", "sent_count:sum", "replied_count:sum", "reactivated_count:sum",
-                    "won_count:sum", "won_revenue:sum"]
+        measures = [
+            "targeted_count:sum",
+            "sent_count:sum",
+            "replied_count:sum",
+            "reactivated_count:sum",
+            "won_count:sum",
+            "won_revenue:sum",
+        ]
         [[reason, *totals]] = Report._read_group([("mailing_id", "=", mailing.id)], ["lost_reason_id"], measures)
         self.assertEqual(reason, self.expensive)
         self.assertEqual(totals, [3, 3, 1, 1, 0, 0])
@@ -190,7 +202,7 @@ class TestRetargetCampaign(CanvasRpcCase):
         response = self.url_open(
             "/mailing/%s/unsubscribe_oneclick?document_id=%s&email=%s&hash_token=%s"
             % (mailing.id, lead.id, email, token),
-            data={"List-Unsubscribe": "One-Click"},
+            method="POST",
         )
         self.assertEqual(response.status_code, 200)
         self.env.invalidate_all()
@@ -202,7 +214,7 @@ class TestRetargetCampaign(CanvasRpcCase):
         self.url_open(
             "/mailing/%s/unsubscribe_oneclick?document_id=%s&email=%s&hash_token=forged"
             % (mailing.id, other.id, other.email_normalized),
-            data={"List-Unsubscribe": "One-Click"},
+            method="POST",
         )
         self.env.invalidate_all()
         self.assertNotEqual(other.contact_policy, "do_not_contact")
@@ -228,7 +240,10 @@ class TestRetargetCampaign(CanvasRpcCase):
                 context=context,
             )
             action = self.rpc_as(
-                "canvas_marketer", "crm.lead.retarget.campaign", "action_create_campaign", [[wizard_id]],
+                "canvas_marketer",
+                "crm.lead.retarget.campaign",
+                "action_create_campaign",
+                [[wizard_id]],
                 context=context,
             )
             mailing = self.env["mailing.mailing"].browse(action["res_id"])

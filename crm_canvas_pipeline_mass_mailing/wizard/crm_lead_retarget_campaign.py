@@ -6,10 +6,9 @@ mailing's domain reads those rows, and leaves out, at sending time, whoever
 opted out since (mailing_mailing.py)."""
 
 from odoo import Command, api, fields, models
+from odoo.addons.crm_canvas_pipeline.tools import system
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-
-from odoo.addons.crm_canvas_pipeline.tools import system
 
 
 def _mailing_types(model):
@@ -65,9 +64,7 @@ class CrmLeadRetargetCampaign(models.TransientModel):
         if not leads:
             raise UserError(self.env._("No prospect of the selection may be contacted now."))
         tags = self._canvas_reason_tags(leads.lost_reason_id)
-        campaign = system.own(self.env["utm.campaign"]).create(
-            {"title": self.name, "tag_ids": [Command.set(tags.ids)]}
-        )
+        campaign = system.own(self.env["utm.campaign"]).create({"title": self.name, "tag_ids": [Command.set(tags.ids)]})
         mailing = system.own(self.env["mailing.mailing"]).create(
             {
                 "subject": self.subject,

@@ -14,7 +14,8 @@ class CrmLead(models.Model):
 
     def _canvas_reactivate(self, stage=None, user=None, activity=None, note=None):
         """Restore the lost leads of `self` (into `stage`, a stage or a
-        function of the lead, else each into its stage at loss), assign `user` (else each keeps its own) and plan `activity`
+        function of the lead, else each into its stage at loss), assign
+        `user` (else each keeps its own) and plan `activity`
         ({activity_type_id, date_deadline, summary}) for each, in one write
         per stage and one activity create for the batch; `note` (HTML) goes
         in their chatter. The activities come first: a stage that asks for a
