@@ -8,5 +8,6 @@ from . import crm_lead_loss
 from . import crm_lead_stage_history
 from . import first_contact
 from . import mail_activity
+from . import mail_compose_message
 from . import res_config_settings
 from . import res_partner

@@ -126,3 +126,26 @@ class TestOptOut(CanvasRpcCase):
         ).action_reactivate()
         self.assertEqual(self.clean.won_status, "pending")
         self.assertCanvasInvariants()
+
+    def test_a_mass_mail_to_leads_leaves_out_do_not_contact(self):
+        """Send email on a selection of leads (no mailing): the prospects who
+        asked not to be contacted get no mail, the others do."""
+        leads = self.clean | self.twin | self.by_phone_twin
+        composer = (
+            self.env["mail.compose.message"]
+            .with_user(self.user_manager)
+            .with_context(active_model="crm.lead", active_ids=leads.ids)
+            .create(
+                {
+                    "composition_mode": "mass_mail",
+                    "model": "crm.lead",
+                    "res_ids": repr(leads.ids),
+                    "subject": "Novedades",
+                    "body": "<p>Hola</p>",
+                }
+            )
+        )
+        composer._action_send_mail()
+        mails = self.env["mail.mail"].sudo().search([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)])
+        going = mails.filtered(lambda mail: mail.state not in ("cancel", "exception"))
+        self.assertEqual(set(going.mapped("res_id")), {self.clean.id})

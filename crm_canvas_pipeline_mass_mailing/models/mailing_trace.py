@@ -1,24 +1,40 @@
-"""A prospect answers a campaign: the mail gateway marks the trace of the
-mail they answered as replied (mass_mailing's _message_route_process), the
-tracked-link redirection as clicked. The rows of that prospect in that
-campaign bring them back (crm_lead_retarget.py); a click only where the
-campaign says so."""
+"""A prospect answers a campaign: the mail gateway routes their reply (its
+references name the mail they answered), the public tracking route counts
+their click. Only those two paths bring them back (crm_lead_retarget.py):
+`set_replied` and `set_clicked` are public methods a mass mailing user may
+call over JSON-RPC, so they only mark the trace, as in stock."""
 
-from odoo import models
+from odoo import api, models, tools
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    @api.model
+    def _message_route_process(self, message, message_dict, routes):
+        result = super()._message_route_process(message, message_dict, routes)
+        # the gateway runs as the system (fetchmail's cron, the mailgate
+        # script); a user who feeds message_process a forged reply over
+        # JSON-RPC brings nobody back
+        if routes and self.env.is_system():
+            references = message_dict.get("references") or message_dict.get("in_reply_to") or ""
+            message_ids = tools.mail.mail_header_msgid_re.findall(references)
+            if message_ids:
+                traces = self.env["mailing.trace"].sudo().search([("message_id", "in", message_ids)])
+                traces._canvas_rows()._canvas_answered("reply")
+        return result
 
 
 class MailingTrace(models.Model):
     _inherit = "mailing.trace"
 
-    def set_replied(self, domain=None):
-        traces = super().set_replied(domain=domain)
-        traces._canvas_rows()._canvas_answered("reply")
-        return traces
-
     def set_clicked(self, domain=None):
         traces = super().set_clicked(domain=domain)
-        rows = traces._canvas_rows()
-        rows.filtered(lambda row: row.mailing_id.canvas_reactivate_on_click)._canvas_answered("click")
+        # the public tracking route counts clicks as superuser; a client
+        # calling set_clicked (or add_click) itself does not
+        if self.env.su:
+            rows = traces._canvas_rows()
+            rows.filtered(lambda row: row.mailing_id.canvas_reactivate_on_click)._canvas_answered("click")
         return traces
 
     def _canvas_rows(self):

@@ -12,20 +12,25 @@ from odoo import fields
 from odoo.addons.crm_canvas_pipeline.tests.common import HOSTILE_CONTEXTS, CanvasRpcCase
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 
-def reply(test, lead, mailing, body):
-    """The prospect answers the mail they got, through the mail gateway."""
+def reply_email(test, lead, mailing, body):
+    """The mail of the prospect who answers the mail they got."""
     trace = mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == lead.id)
     test.assertTrue(trace.message_id, "the campaign was not sent to %s" % lead.name)
-    raw = (
+    return (
         f"Return-Path: <{lead.email_from}>\nFrom: {lead.contact_name} <{lead.email_from}>\nTo: ventas@example.com\n"
         f"Subject: Re: {mailing.subject}\nMessage-ID: <reply-{lead.id}-{len(lead.message_ids)}@campaign.example.com>\n"
         f"In-Reply-To: {trace.message_id}\nReferences: {trace.message_id}\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n"
         f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
     )
+
+
+def reply(test, lead, mailing, body):
+    """The prospect answers the mail they got, through the mail gateway."""
+    raw = reply_email(test, lead, mailing, body)
     with mute_logger("odoo.addons.mail.models.mail_thread"):
         test.env["mail.thread"].message_process(False, raw)
 
@@ -192,6 +197,31 @@ class TestRetargetCampaign(CanvasRpcCase):
         self.assertEqual((back.won_status, back.date_closed >= row.create_date.replace(microsecond=0)), ("won", True))
         [[*totals]] = Report._read_group([("mailing_id", "=", mailing.id)], [], measures)
         self.assertEqual(totals, [3, 3, 1, 1, 1, 1000])
+
+    def test_a_forged_answer_brings_nobody_back(self):
+        mailing = self._campaign(self.pool, reactivate_on_click=True)
+        mailing.with_user(self.marketer).action_send_mail()
+        lead = self.due[0]
+        trace = mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == lead.id)
+        for context in HOSTILE_CONTEXTS:
+            self.rpc_as("canvas_marketer", "mailing.trace", "set_replied", [trace.ids], context=context)
+            self.rpc_as("canvas_marketer", "mailing.trace", "set_clicked", [trace.ids], context=context)
+            # the mail gateway's entry point, fed a forged reply by a user
+            try:  # refused or not: what counts is the lead below
+                self.rpc_as(
+                    "canvas_marketer",
+                    "mail.thread",
+                    "message_process",
+                    [False, reply_email(self, lead, mailing, "Forged")],
+                    context=context,
+                )
+            except JsonRpcException:
+                pass
+        self.assertEqual(lead.won_status, "lost")
+        self.assertFalse(mailing.canvas_retarget_ids.filtered(lambda row: row.lead_id == lead).reactivated_date)
+        # the prospect's own click, counted by the public tracking route (as superuser)
+        trace.sudo().set_clicked()
+        self.assertEqual(lead.won_status, "pending")
 
     def test_unsubscribing_makes_the_prospect_do_not_contact(self):
         mailing = self._campaign(self.pool)

@@ -4,10 +4,9 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
-
 from odoo.addons.crm_canvas_pipeline.tests.common import CanvasCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.tests import HttpCase, tagged
 
 from .test_campaign import reply
 
