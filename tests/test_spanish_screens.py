@@ -1,6 +1,7 @@
 """The key screens in Spanish: a Spanish-speaking user sees the module's
-menus, the Canvas, the lead form's losses, the stage form's rules and the
-lost archive with Spanish labels (the .po files only prove the terms exist;
+menus, the default stages, the Canvas, the lead form's losses, the loss
+wizard, the stage form's rules, the lost archive and the reports with
+Spanish labels, in the glossary's words (the .po files only prove the terms exist;
 this proves the screens use them).
 
 Runs odoo-bin shell on the database `make test` installed (CANVAS_TEST_DB):
@@ -34,7 +35,12 @@ def arch(model, view_type, view=False):
 
 screens = {
     "menus": " | ".join(es.ref("crm_canvas_pipeline." + xmlid).name for xmlid in (
-        "crm_lead_menu_canvas", "crm_lead_loss_menu_archive", "crm_lead_menu_retarget_pool", "crm_stage_menu_config")),
+        "crm_lead_menu_canvas", "crm_lead_loss_menu_archive", "crm_lead_menu_retarget_pool", "crm_stage_menu_config",
+        "crm_lead_stage_report_menu_funnel", "crm_lead_stage_report_menu_outcome")),
+    "default stages": " | ".join(es.ref("crm_canvas_pipeline." + xmlid).name for xmlid in (
+        "stage_initiative_new", "stage_initiative_contacted", "stage_initiative_qualified")),
+    "loss wizard": arch("crm.lead.lost", "form"),
+    "reports": arch("crm.lead.stage.report", "pivot", "crm_canvas_pipeline.crm_lead_stage_report_view_pivot_outcome"),
     "canvas": arch("crm.lead", "kanban", "crm_canvas_pipeline.crm_lead_view_kanban_canvas")
         + arch("crm.lead", "search", "crm_canvas_pipeline.crm_lead_view_search_canvas"),
     "lead form": arch("crm.lead", "form"),
@@ -45,13 +51,26 @@ print("SCREENS=" + json.dumps(screens))
 env.cr.rollback()
 """
 
-# What each screen must show in Spanish, and the English it replaces.
+# What each screen must show in Spanish, and the English it replaces: the
+# glossary's words (README, Vocabulary): stock's Ganado, Perdido, Pipeline,
+# Lead; the seed's Iniciativa for the initiative stages and cards.
 EXPECTED = {
-    "menus": [("Bolsa de recontacto", "Re-target pool")],
-    "canvas": [("Iniciativa", ">Initiative<"), ("Mis equipos", "My Teams")],
-    "lead form": [("Pérdidas", '"Losses"'), ("Permitir contactar de nuevo", "Allow contact again")],
-    "stage form": [("Reglas", '"Rules"'), ("Orientación", '"Guidance"')],
-    "lost archive": [("Perdida el", "Lost on"), ("Etapa al perderse", "Stage at loss")],
+    "menus": [
+        ("Bolsa de recontacto", "Re-target pool"),
+        ("Flujo del pipeline", "Pipeline flow"),
+        ("Ganados y perdidos", "Won and lost"),
+    ],
+    "default stages": [("Nueva iniciativa", "New initiative"), ("Iniciativa calificada", "Qualified")],
+    "canvas": [("Iniciativa", ">Initiative<"), ("Mis equipos", "My Teams"), ('title="Ganado"', 'title="Won"')],
+    "lead form": [
+        ("Pérdidas", '"Losses"'),
+        ("Permitir contactar de nuevo", "Allow contact again"),
+        ("Requisitos de la etapa", "Stage requirements"),
+    ],
+    "loss wizard": [("Política de contacto", "Contact policy")],
+    "stage form": [("Reglas", '"Rules"'), ("Lo que un comercial debe saber", "What a salesperson must know")],
+    "lost archive": [("Perdido el", "Lost on"), ("Etapa al perderse", "Stage at loss")],
+    "reports": [("Valor perdido", "Lost value"), ("Valor ganado", "Won value")],
 }
 
 

@@ -31,6 +31,7 @@ RELEASES = {
     "19.0.1.0.0": "6a559906408ee933b2f4c0fa7617bff2d2c93d49",
     "19.0.1.5.0": "4cef18cd016ceaeb830039f0a9f4c85c78ba60d8",
     "19.0.1.6.0": "8c0a073ad4c90f1924478144681315d94ec2dce3",
+    "19.0.1.7.0": "e9c04670b7ac3e45c53ddbc18350f46fa04e1a71",
 }
 with open(os.path.join(REPO, MODULE, "__manifest__.py")) as manifest:
     CURRENT_VERSION = ast.literal_eval(manifest.read())["version"]
@@ -58,6 +59,10 @@ leads[:8].write({"stage_id": initiative[1].id})
 leads[8:14].write({"stage_id": pipeline[0].id})  # promoted
 leads[14:18].action_set_lost(lost_reason_id=reason.id)
 leads[18:20].action_set_lost(lost_reason_id=dnc.id)
+# a stage's texts: the module's guidance (until 19.0.1.7.0) beside stock's requirements
+if "guidance" in env["crm.stage"]._fields:
+    pipeline[0].write({"requirements": "Qualify the budget", "guidance": "<p>Call them &amp; agree a date</p>"})
+    initiative[0].write({"guidance": "<p>First call within a day</p>"})
 env.cr.commit()
 leads[16].action_restore()
 for lead in leads[:6]:
@@ -217,6 +222,15 @@ def test_upgrade_from_a_release_keeps_every_row(previous_release):
                 WHERE lead.name = 'UP lead 8' GROUP BY h.lead_id""",
         )
         assert kinds and kinds[0][0][0] == "lead" and kinds[0][0][-1] == "opportunity", kinds
+        # one text per stage (19.0.1.8.0): the guidance is kept in stock's requirements
+        texts = {text for (text,) in _query(db, "SELECT requirements FROM crm_stage WHERE requirements IS NOT NULL")}
+        assert {"Qualify the budget\n\nCall them & agree a date", "First call within a day"} <= texts, texts
+        # no two default stages share a name (19.0.1.8.0)
+        assert _query(
+            db,
+            """SELECT stage.name->>'en_US' FROM crm_stage stage JOIN ir_model_data data ON data.res_id = stage.id
+                WHERE data.module = 'crm_canvas_pipeline' AND data.name = 'stage_initiative_qualified'""",
+        ) == [("Qualified initiative",)]
     finally:
         opts = _conf()["options"]
         conn = psycopg2.connect(dbname="postgres", host=opts["db_host"], port=opts["db_port"], user=opts["db_user"])

@@ -40,7 +40,6 @@ class CrmStage(models.Model):
     requires_next_action = fields.Boolean(
         "Requires a next action", help="A record can only enter this stage with an open activity planned."
     )
-    guidance = fields.Html(translate=True, sanitize=True, help="Shown to salespeople on records in this stage.")
 
     def init(self):
         # a registry without this module (crm's, during `-u crm`) still creates stages

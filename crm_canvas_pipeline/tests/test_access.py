@@ -69,7 +69,7 @@ OPERATIONS = [
         ALL_LEADS,
     ),
     # stages and their rules
-    ("stage read", "crm.stage", "read", "stage", [["name", "stage_kind", "guidance"]], {}, SALES | {INTERNAL}),
+    ("stage read", "crm.stage", "read", "stage", [["name", "stage_kind", "requirements"]], {}, SALES | {INTERNAL}),
     ("stage write rules", "crm.stage", "write", "stage", [{"requires_next_action": True}], {}, {MANAGER}),
     ("stage create", "crm.stage", "create", None, [{"name": "New stage", "stage_kind": "lead"}], {}, {MANAGER}),
     ("stage unlink unused", "crm.stage", "unlink", "stage", [], {}, {MANAGER}),

@@ -11,7 +11,7 @@ class TestCanvasStages(CanvasCommon):
     def test_initiative_stages_come_first_and_are_leads(self):
         stages = self.stage_lead_new | self.stage_lead_contacted | self.stage_lead_qualified
         self.assertEqual(set(stages.mapped("stage_kind")), {"lead"})
-        self.assertEqual(stages.sorted().mapped("name"), ["New initiative", "Contacted", "Qualified"])
+        self.assertEqual(stages.sorted().mapped("name"), ["New initiative", "Contacted", "Qualified initiative"])
         self.assertFalse(stages.team_ids, "initiative stages are shared by every team")
         # a stage created without saying its kind is a pipeline stage, as before
         self.assertEqual(self.env["crm.stage"].create({"name": "Plain"}).stage_kind, "opportunity")

@@ -21,7 +21,7 @@ class TestStageRules(CanvasCommon):
                 "sequence": -3,  # right after the first pipeline stage
                 "required_field_ids": [(6, 0, (cls.field_revenue | cls.field_email).ids)],
                 "requires_next_action": True,
-                "guidance": "<p>Send the offer within two days</p>",
+                "requirements": "Send the offer within two days",
             }
         )
         cls.params = cls.env["ir.config_parameter"]

@@ -85,7 +85,7 @@ class TestSeedJourney(HttpCase, CanvasCommon):
                     (6, 0, (cls.field_revenue | cls.env["ir.model.fields"]._get("crm.lead", "email_from")).ids)
                 ],
                 "requires_next_action": True,
-                "guidance": "<p>Send the written proposal and agree on a date to review it together.</p>",
+                "requirements": "Send the written proposal and agree on a date to review it together.",
             }
         )
 

@@ -23,7 +23,8 @@ from .stage_history import MOVED_BY
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    canvas_stage_guidance = fields.Html(related="stage_id.guidance", string="Stage guidance")
+    # stock's text of the stage (the column's tooltip), on the form too
+    canvas_stage_guidance = fields.Text(related="stage_id.requirements", string="Stage requirements")
     canvas_next_stage_needs = fields.Char("Next stage needs", compute="_compute_canvas_next_stage_needs")
 
     @api.model_create_multi

@@ -65,8 +65,8 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_manager", {
         },
         screenshot(
             "stage_form_rules",
-            ".o_form_view:has(.o_field_widget[name=guidance]:contains('written proposal')) .o_field_widget[name=required_field_ids] .o_tag:contains('Email')",
-            "the stage's required fields, next action and guidance"
+            ".o_form_view:has(.o_field_widget[name=requirements]:contains('written proposal')) .o_field_widget[name=required_field_ids] .o_tag:contains('Email')",
+            "the stage's requirements, required fields and next action"
         ),
         // a new pipeline stage with a rule
         ...openStages(),

@@ -164,18 +164,18 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_rep", {
             content: "it is contacted",
         },
         {
-            trigger: stageButton("Qualified"),
-            content: "move it to Qualified",
+            trigger: stageButton("Qualified initiative"),
+            content: "move it to Qualified initiative",
             run: "click",
         },
         {
-            trigger: `.o_form_saved ${currentStage("Qualified")}`,
+            trigger: `.o_form_saved ${currentStage("Qualified initiative")}`,
             content: "it is qualified",
         },
         // promote it by dragging it into the pipeline
         ...openCanvas(),
         {
-            trigger: `${column("Qualified")} ${card(INITIATIVE)}:contains('Initiative')`,
+            trigger: `${column("Qualified initiative")} ${card(INITIATIVE)}:contains('Initiative')`,
             content: "drag the initiative into the pipeline's first stage",
             run: `drag_and_drop (${column("Discovery")})`,
         },
