@@ -2,6 +2,7 @@ from . import calendar_event
 from . import crm_tag
 from . import crm_team
 from . import crm_stage
+from . import stage_order
 from . import crm_lost_reason
 from . import crm_lead
 from . import crm_lead_loss

@@ -16,6 +16,7 @@ ERASABLE = {"lead_name", "note", "cancelled_activities"}
 
 class CrmLeadLoss(models.Model):
     _name = "crm.lead.loss"
+    _inherit = ["crm.canvas.stage.ordered"]
     _description = "Loss of a lead or opportunity"
     _order = "date desc, id desc"
     _rec_name = "lead_name"

@@ -15,6 +15,7 @@ ERASABLE = {"lead_name"}
 
 class CrmLeadStageHistory(models.Model):
     _name = "crm.lead.stage.history"
+    _inherit = ["crm.canvas.stage.ordered"]
     _description = "Stay of a lead or opportunity in a stage"
     _order = "date_in desc, id desc"
     _rec_name = "stage_id"

@@ -5,7 +5,14 @@ from odoo.fields import Domain
 from ..tools import schema
 
 # what the cached rules and board orders below are read from
-CACHED_FIELDS = {"required_field_ids", "requires_next_action", "active", "sequence", "team_ids", "stage_kind"}
+CACHED_FIELDS = {"required_field_ids", "requires_next_action", "active", "sequence", "team_ids", "stage_kind", "is_won"}
+
+
+def pipeline_key(stage):
+    """Pipeline order, the order in which stages are shown: initiative
+    stages, then the pipeline, then the won stages, each by sequence. Its
+    SQL form is models/stage_order.py's (a test proves both agree)."""
+    return (stage.stage_kind != "lead", bool(stage.is_won), stage.sequence, stage.id)
 
 
 class CrmStage(models.Model):
@@ -91,8 +98,8 @@ class CrmStage(models.Model):
     @tools.ormcache("team_id", "with_initiatives")
     def _canvas_board_order(self, team_id, with_initiatives):
         """Ids of the active stages a record of team `team_id` (False: no
-        team) goes through, in board order: initiative stages first (if the
-        team uses them), then the pipeline's. The move rules and the form's
+        team) goes through, in pipeline order: initiative stages first (if
+        the team uses them), then the pipeline's, then the won ones. The move rules and the form's
         "to move to" line read it for every card; it changes only when a
         manager edits stages or a team's use of initiative stages. Read once
         per cache, cleared by those edits."""
@@ -102,7 +109,7 @@ class CrmStage(models.Model):
         if not with_initiatives:
             domain &= Domain("stage_kind", "=", "opportunity")
         stages = self.sudo().with_context(active_test=True).search(domain)
-        return tuple(stages.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.id)).ids)
+        return tuple(stages.sorted(pipeline_key).ids)
 
     @api.model
     @tools.ormcache()

@@ -10,6 +10,7 @@ class CrmLeadStageReport(models.Model):
     took, and where the records closed, won or lost, with their value."""
 
     _name = "crm.lead.stage.report"
+    _inherit = ["crm.canvas.stage.ordered"]
     _description = "Pipeline flow analysis"
     _auto = False
     _order = "date_in desc, id desc"
@@ -49,12 +50,12 @@ class CrmLeadStageReport(models.Model):
 
     @property
     def _table_query(self):
-        # stages in board order (initiatives first) to tell forward moves
+        # stages in pipeline order (crm_stage.pipeline_key) to tell forward moves
         return SQL(
             """
             WITH stage_order AS (
                 SELECT id, ROW_NUMBER() OVER (
-                           ORDER BY CASE stage_kind WHEN 'lead' THEN 0 ELSE 1 END, sequence, id
+                           ORDER BY stage_kind != 'lead', COALESCE(is_won, FALSE), sequence, id
                        ) AS position
                   FROM crm_stage
             ), stay AS (

@@ -385,7 +385,7 @@ class TestCanvasSpanish(CanvasCommon):
     def test_stages_and_errors_in_spanish(self):
         env = self.env(context=dict(self.env.context, lang="es_ES"))
         stages = (self.stage_lead_new | self.stage_lead_contacted | self.stage_lead_qualified).with_env(env)
-        self.assertEqual(stages.mapped("name"), ["Nueva iniciativa", "Contactada", "Cualificada"])
+        self.assertEqual(stages.mapped("name"), ["Nueva iniciativa", "Contactada", "Iniciativa calificada"])
         opportunity = env["crm.lead"].create({"name": "Trato", "type": "opportunity", "team_id": self.team_a.id})
         with self.assertRaisesRegex(UserError, "Una oportunidad no puede volver a la etapa de iniciativa «Contactada»"):
             opportunity.write({"stage_id": self.stage_lead_contacted.id})

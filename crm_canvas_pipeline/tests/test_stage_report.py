@@ -1,6 +1,7 @@
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import tagged
 
+from ..models.crm_stage import pipeline_key
 from .common import CanvasCommon
 
 
@@ -97,3 +98,33 @@ class TestStageReport(CanvasCommon):
         self.waiting.user_id = self.user_rep_all
         rows = self.env["crm.lead.stage.report"].with_user(self.user_report).search([("team_id", "=", self.team.id)])
         self.assertEqual(rows.lead_id, self.won | self.lost_early | self.lost_late)
+
+    def test_stages_are_shown_in_pipeline_order(self):
+        """Grouped by stage, every screen reads from the first contact to
+        won: the SQL order (models/stage_order.py) is crm_stage.pipeline_key,
+        whatever crm.stage's own order (pipeline stages first, for stock)."""
+        # a won stage placed before the pipeline by its sequence still comes last
+        self.stage_won.sequence = -50
+        self.env.flush_all()
+        team = [("team_id", "=", self.team.id)]
+        for model, domain in (
+            ("crm.lead.stage.report", team),
+            ("crm.lead.stage.history", team),
+            ("crm.lead", [*team, ("active", "in", [True, False])]),
+        ):
+            groups = self.env[model].formatted_read_group(domain, ["stage_id"], ["__count"])
+            stages = self.env["crm.stage"].browse([group["stage_id"][0] for group in groups])
+            self.assertEqual(stages, stages.sorted(pipeline_key), model)
+            self.assertEqual(stages[0].stage_kind, "lead", model)
+            self.assertTrue(stages[-1].is_won or model == "crm.lead.stage.history", model)
+        losses = self.env["crm.lead.loss"].formatted_read_group(
+            [("team_id", "=", self.team.id)], ["stage_id"], ["__count"]
+        )
+        loss_stages = self.env["crm.stage"].browse([group["stage_id"][0] for group in losses])
+        self.assertEqual(loss_stages, loss_stages.sorted(pipeline_key))
+        self.assertEqual(
+            self.env["crm.stage"]._canvas_board_order(self.team.id, True),
+            tuple(self.env["crm.stage"].search([("team_ids", "in", [False, self.team.id])]).sorted(pipeline_key).ids),
+        )
+        # and crm.stage's own order is untouched: pipeline stages first
+        self.assertEqual(self.env["crm.stage"].search([], limit=1).stage_kind, "opportunity")

@@ -14,6 +14,7 @@ from odoo.fields import Domain
 from odoo.tools.safe_eval import safe_eval
 
 from ...tools.input_check import check_input
+from ..crm_stage import pipeline_key
 
 STAGE_KINDS = ("lead", "opportunity")
 # the first stage of each (team, kind), shared by the leads of one conversion
@@ -32,7 +33,8 @@ def stage_kind_for(lead):
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    # grouped or sorted by stage: in pipeline order (models/stage_order.py)
+    _inherit = ["crm.lead", "crm.canvas.stage.ordered"]
 
     # pickers (status bar, form, import) only offer stages of the record's kind
     stage_id = fields.Many2one(
@@ -171,8 +173,8 @@ class CrmLead(models.Model):
         kinds = self._canvas_stage_kinds(domain)
         expanded = super()._read_group_stage_ids(stages, domain)
         expanded = expanded.filtered(lambda stage: stage.stage_kind in kinds or stage in stages)
-        # initiative columns before the pipeline's
-        return expanded.sorted(lambda stage: (stage.stage_kind != "lead", stage.sequence, stage.name, stage.id))
+        # initiative columns before the pipeline's, won last
+        return expanded.sorted(pipeline_key)
 
     @api.model
     def _canvas_stage_kinds(self, domain):

@@ -65,7 +65,7 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_manager", {
         },
         screenshot(
             "stage_form_rules",
-            ".o_form_view:has(.o_field_widget[name=requirements]:contains('written proposal')) .o_field_widget[name=required_field_ids] .o_tag:contains('Email')",
+            ".o_form_view:has(.o_field_widget[name=requirements] textarea) .o_field_widget[name=required_field_ids] .o_tag:contains('Email')",
             "the stage's requirements, required fields and next action"
         ),
         // a new pipeline stage with a rule
@@ -132,14 +132,21 @@ registry.category("web_tour.tours").add("crm_canvas_seed_journey_manager", {
             content: "open the pipeline flow",
             run: "click",
         },
-        {
-            trigger: ".o_pivot_view:not(:has(.o_view_sample_data)) .o_pivot tbody th:contains('Proposal')",
-            content: "the funnel counts the stages the records reached",
-        },
+        serverIdle("the funnel has the server's data"),
         screenshot(
             "pipeline_flow",
-            ".o_pivot_view .o_pivot tbody th:contains('New initiative')",
-            "the funnel of the initiatives and the pipeline"
+            ".o_graph_view:not(:has(.o_view_sample_data)) .o_graph_renderer canvas",
+            "the funnel: a bar per stage the records reached, in pipeline order"
         ),
+        {
+            trigger: ".o_control_panel .o_switch_view.o_pivot",
+            content: "the pivot, one click away",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_pivot_view:not(:has(.o_view_sample_data)) .o_pivot tbody tr:has(th:contains('New initiative')) ~ tr:has(th:contains('Proposal'))",
+            content: "the stages read from the first contact to won",
+        },
     ],
 });
