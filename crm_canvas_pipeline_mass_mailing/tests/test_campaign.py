@@ -16,6 +16,17 @@ from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 
+def new_marketer(env):
+    """A sales manager who is an Email Marketing user: who sends campaigns."""
+    return mail_new_test_user(
+        env,
+        login="canvas_marketer",
+        name="Mario Marketing",
+        email="mario.marketing@example.com",
+        groups="sales_team.group_sale_manager,mass_mailing.group_mass_mailing_user",
+    )
+
+
 def reply_email(test, lead, mailing, body):
     """The mail of the prospect who answers the mail they got."""
     trace = mailing.mailing_trace_ids.filtered(lambda trace: trace.res_id == lead.id)
@@ -40,13 +51,7 @@ class TestRetargetCampaign(CanvasRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = mail_new_test_user(
-            cls.env,
-            login="canvas_marketer",
-            name="Mario Marketing",
-            email="mario.marketing@example.com",
-            groups="sales_team.group_sale_manager,mass_mailing.group_mass_mailing_user",
-        )
+        cls.marketer = new_marketer(cls.env)
         Lead = cls.env["crm.lead"]
         cls.expensive = cls.env.ref("crm.lost_reason_1")  # re-target after 180 days
 

@@ -5,10 +5,9 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.addons.crm_canvas_pipeline.tests.common import CanvasCommon
-from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import HttpCase, tagged
 
-from .test_campaign import reply
+from .test_campaign import new_marketer, reply
 
 TOUR_TIMEOUT = 600
 PROSPECT = "Sillas de oficina"
@@ -25,13 +24,7 @@ class TestCampaignJourney(HttpCase, CanvasCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.marketer = mail_new_test_user(
-            cls.env,
-            login="canvas_marketer",
-            name="Mario Marketing",
-            email="mario.marketing@example.com",
-            groups="sales_team.group_sale_manager,mass_mailing.group_mass_mailing_user",
-        )
+        cls.marketer = new_marketer(cls.env)
         Lead = cls.env["crm.lead"]
         values = {"type": "opportunity", "team_id": cls.team_a.id, "user_id": cls.user_rep.id}
         values["stage_id"] = cls.stage_opp_proposal.id

@@ -34,6 +34,7 @@ def stage_kind_for(lead):
 
 class CrmLead(models.Model):
     # grouped or sorted by stage: in pipeline order (models/stage_order.py)
+    _name = "crm.lead"
     _inherit = ["crm.lead", "crm.canvas.stage.ordered"]
 
     # pickers (status bar, form, import) only offer stages of the record's kind
