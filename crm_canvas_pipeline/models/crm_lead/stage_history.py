@@ -143,7 +143,9 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         for lead in self:
             since = lead.date_last_stage_update or lead.create_date
-            lead.canvas_days_in_stage = (now - since).days if since else 0
+            # the stage's date has microseconds, the clock's not: a move in this
+            # very second is 0 days, not -1
+            lead.canvas_days_in_stage = max((now - since).days, 0) if since else 0
 
     @api.ondelete(at_uninstall=False)
     def _unlink_close_stage_history(self):
