@@ -32,7 +32,7 @@ class CrmLeadRetarget(models.Model):
         """The prospects of these rows answered their campaign (`how`: "reply"
         or "click"): stamp the rows, and bring back each lead still lost and
         contactable into the first initiative stage of its team, with its
-        salesperson and a next action due today. A lead the stage rules
+        salesperson (else the team's leader) and a next action due today. A lead the stage rules
         refuse stays lost, and its chatter says why: the answer is never
         lost with it (the reply is the mail gateway's message)."""
         now = fields.Datetime.now()
@@ -60,6 +60,9 @@ class CrmLeadRetarget(models.Model):
                 with env.cr.savepoint():
                     lead._canvas_reactivate(
                         stage=lambda lead: lead._canvas_comeback_stage(),
+                        # a prospect nobody sells to goes to the team's leader, not to
+                        # whoever runs the mail gateway
+                        user=lead.user_id or lead.team_id.user_id or None,
                         activity={
                             "activity_type_id": activity_type.id,
                             "date_deadline": fields.Date.context_today(lead.with_context(tz=lead.user_id.tz)),

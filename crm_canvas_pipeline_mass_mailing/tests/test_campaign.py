@@ -203,6 +203,16 @@ class TestRetargetCampaign(CanvasRpcCase):
         [[*totals]] = Report._read_group([("mailing_id", "=", mailing.id)], [], measures)
         self.assertEqual(totals, [3, 3, 1, 1, 1, 1000])
 
+    def test_a_prospect_nobody_sells_to_comes_back_to_the_team_leader(self):
+        orphan = self.due[2]
+        orphan.user_id = False
+        mailing = self._campaign(self.pool)
+        mailing.with_user(self.marketer).action_send_mail()
+        self._reply(orphan, mailing)
+        self.assertEqual(orphan.won_status, "pending")
+        self.assertEqual(orphan.user_id, self.team_a.user_id)
+        self.assertEqual(orphan.activity_ids.user_id, self.team_a.user_id)
+
     def test_a_forged_answer_brings_nobody_back(self):
         mailing = self._campaign(self.pool, reactivate_on_click=True)
         mailing.with_user(self.marketer).action_send_mail()
