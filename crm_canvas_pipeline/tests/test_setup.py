@@ -98,6 +98,7 @@ class TestSetup(CanvasCommon):
                 "customer",
                 "tags",
                 "promotion",
+                "similar",
             ],
         )
 

@@ -18,8 +18,10 @@
 #   rotting, next_action_state, next_action, customer, tags
 #   promotion       initiatives entering the pipeline get their type with the
 #                   very write of stock (as stock writes won records apart)
+#   similar         (no write) what an initiative resembles: its card, its promotion
 #
 # and stock's write runs once per record, in the middle.
+from . import similar
 from . import promotion
 from . import tags
 from . import customer

@@ -15,10 +15,29 @@ from odoo.tools.mail import parse_contact_from_email
 from ...tools import system
 from ..res_config_settings import WON_NO_CUSTOMER_PARAM
 
+# prefixes a tax ID may carry besides the ISO codes: Greece's EL, Northern Ireland's XI
+VAT_PREFIXES = ("EL", "XI")
 
-def normalize_vat(vat):
-    """A tax ID as compared: letters and digits, upper case."""
-    return re.sub(r"[^A-Za-z0-9]", "", vat or "").upper()
+
+def normalize_vat(vat, countries=()):
+    """A tax ID as compared: letters and digits, upper case, without a
+    leading country code (`countries`: the ISO codes), so that
+    ``ESB12345678`` and ``B 1234 5678`` are one company. Its SQL form is
+    `vat_sql`, given the same codes (a test proves both agree)."""
+    vat = re.sub(r"[^A-Za-z0-9]", "", vat or "").upper()
+    if len(vat) > 2 and vat[:2] in {*countries, *VAT_PREFIXES}:
+        vat = vat[2:]
+    return vat
+
+
+def vat_sql(column, countries):
+    """normalize_vat in SQL, for the column `column` (an SQL)."""
+    cleaned = SQL("UPPER(REGEXP_REPLACE(%s, '[^A-Za-z0-9]', '', 'g'))", column)
+    return SQL(
+        "(CASE WHEN LENGTH(%(vat)s) > 2 AND LEFT(%(vat)s, 2) IN %(prefixes)s THEN SUBSTR(%(vat)s, 3) ELSE %(vat)s END)",
+        vat=cleaned,
+        prefixes=tuple({*countries, *VAT_PREFIXES}),
+    )
 
 
 class CrmLead(models.Model):
@@ -142,29 +161,37 @@ class CrmLead(models.Model):
     def _canvas_companies_by_vat(self):
         """{lead: company} for the leads whose tax ID an existing company has
         (compared without spaces, dots or dashes). One query for the batch."""
-        normalized = {lead: normalize_vat(lead.customer_vat) for lead in self if lead.customer_vat}
+        if not any(lead.customer_vat for lead in self):
+            return {}
+        countries = self._canvas_country_codes()
+        normalized = {lead: normalize_vat(lead.customer_vat, countries) for lead in self if lead.customer_vat}
         normalized = {lead: vat for lead, vat in normalized.items() if vat}
         if not normalized:
             return {}
         self.env["res.partner"].flush_model(["vat", "is_company", "active", "company_id"])
+        vat = vat_sql(SQL.identifier("vat"), countries)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT ON (UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')))
-                       UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')), id
+                SELECT DISTINCT ON (%(vat)s) %(vat)s, id
                   FROM res_partner
                  WHERE is_company
                    AND active
                    AND (company_id IS NULL OR company_id IN %(companies)s)
-                   AND UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')) IN %(vats)s
-              ORDER BY UPPER(REGEXP_REPLACE(vat, '[^A-Za-z0-9]', '', 'g')), id
+                   AND %(vat)s IN %(vats)s
+              ORDER BY %(vat)s, id
                 """,
+                vat=vat,
                 companies=tuple(self.env.companies.ids),
                 vats=tuple(set(normalized.values())),
             )
         )
         company_by_vat = {vat: self.env["res.partner"].browse(partner_id) for vat, partner_id in rows}
         return {lead: company_by_vat[vat] for lead, vat in normalized.items() if vat in company_by_vat}
+
+    def _canvas_country_codes(self):
+        """The ISO codes a tax ID may start with (res.country)."""
+        return frozenset(code.upper() for code in self.env["res.country"].sudo().search([]).mapped("code") if code)
 
     def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
         values = super()._prepare_customer_values(partner_name, is_company=is_company, parent_id=parent_id)

@@ -1,7 +1,7 @@
 """Promotion: an initiative of a canvas team that enters a pipeline stage
 becomes an opportunity, as stock's "Convert to Opportunity" wizard does with
 its defaults: its type and conversion date, a customer (customer.py), and a
-line in the chatter. Whatever the path: a drag, the status bar, a mass edit,
+line in the chatter that names its similar records (similar.py). Whatever the path: a drag, the status bar, a mass edit,
 an import, a quick create in a pipeline column, RPC.
 """
 
@@ -47,8 +47,9 @@ class CrmLead(models.Model):
             ]
         )
         if promoted:
+            similar = promoted._canvas_similar()
             promoted._canvas_assign_customers()
-            promoted._canvas_log_conversion()
+            promoted._canvas_log_conversion(similar=similar)
         return leads
 
     def write(self, vals):
@@ -61,21 +62,26 @@ class CrmLead(models.Model):
         # as stock writes the records already won apart: the initiatives that
         # enter the pipeline also get their type and conversion date
         others = self - promoted
+        # what they resemble, while they are still initiatives
+        similar = promoted._canvas_similar()
         if others:
             super(CrmLead, others).write(vals)
         result = super(CrmLead, promoted).write(dict(vals, type="opportunity", date_conversion=self.env.cr.now()))
         promoted._canvas_assign_customers()
-        promoted._canvas_log_conversion(stage)
+        promoted._canvas_log_conversion(stage, similar)
         return result
 
-    def _canvas_log_conversion(self, stage=None):
+    def _canvas_log_conversion(self, stage=None, similar=None):
+        """One chatter line per promoted lead, naming its similar records
+        (similar.py, as found before the promotion) where it has any."""
+        notices = self._canvas_similar_notices(similar or {})
         bodies = {}
         for lead in self:
             body = self.env._(
                 "Converted to opportunity by moving it to the stage %(stage)s.",
                 stage=(stage or lead.stage_id).display_name,
             )
-            bodies[lead.id] = Markup("<p>%s</p>") % body
+            bodies[lead.id] = Markup("<p>%s</p>") % body + notices.get(lead.id, Markup())
         system.log(self, bodies)
 
     def _track_subtype(self, init_values):
