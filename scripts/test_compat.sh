@@ -93,7 +93,16 @@ check() {
         stock=$LOCAL/log/compat-$way-stock-${t//[^A-Za-z0-9_]/_}.log
         run_tests "$way" "$DB_STOCK" "$(alone "$way" "$t")" "$stock"
         if passed "$stock"; then
-            say "  BROKEN: $t fails with $MODULE and passes without it (see $one)"
+            # website_crm_partner_assign's tours time out now and then on two
+            # busy cores, with or without the module: broken is failing with
+            # the module once more, alone, right after passing without it
+            again=$LOCAL/log/compat-$way-again-${t//[^A-Za-z0-9_]/_}.log
+            run_tests "$way" "$DB_MOD" "$(alone "$way" "$t")" "$again"
+            if passed "$again"; then
+                say "  $t failed with $MODULE, passed without it, then passed with it: flaky (see $one, $again)"
+                continue
+            fi
+            say "  BROKEN: $t fails with $MODULE and passes without it (see $one, $again)"
             broken+=("$way $t")
         else
             say "  $t fails without $MODULE too: not ours"
