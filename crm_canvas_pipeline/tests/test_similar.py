@@ -89,10 +89,14 @@ class TestSimilar(CanvasCommon):
 
     def test_card_hint_then_notice_at_promotion(self):
         twin = self._initiative(email_from="Compras <compras@muebles-cierzo.example.com>")
-        by_phone = self._initiative(email_from="otra@persona.example.com", phone="+34976000111")
+        by_phone = self._initiative(email_from="otra@persona.example.com", phone="+34976000222")
         returning = self._initiative(email_from="reservas@moncayo.example.com", partner_name="Hoteles Moncayo SA")
         alone = self._initiative(email_from="nadie@solo.example.com")
         leads = twin | by_phone | returning | alone
+        # each its own similar record: the notices must not read them lead by lead
+        other_deal = self.open_deal.copy(
+            {"name": "Otra oportunidad", "email_from": "tercera@persona.example.com", "phone": "+34 976 000 222"}
+        )
         self.assertEqual([lead.canvas_similar_count for lead in leads], [1, 1, 1, 0])
         # a batch costs one query, whatever its size
         more = self.env["crm.lead"].create(
@@ -110,10 +114,15 @@ class TestSimilar(CanvasCommon):
             batch.invalidate_recordset(["canvas_similar_count"])
             self.assertEqual(self._queries(lambda batch=batch: batch.mapped("canvas_similar_count")), 1)
 
+        # the notices read the names of every similar record at once
+        similar = leads._canvas_similar()
+        self.env.invalidate_all()
+        self.assertEqual(self._queries(lambda: leads._canvas_similar_notices(similar)), 2)
+
         partners = self.env["res.partner"].search_count([("email_normalized", "=", "reservas@moncayo.example.com")])
         leads.write({"stage_id": self.stage_opp_first.id})
         self.assertEqual(set(leads.mapped("type")), {"opportunity"})
-        for lead, similar in ((twin, self.open_deal), (by_phone, self.open_deal), (returning, self.customer)):
+        for lead, similar in ((twin, self.open_deal), (by_phone, other_deal), (returning, self.customer)):
             line = lead.message_ids.filtered(lambda msg: "Converted to opportunity" in (msg.body or ""))
             self.assertEqual(len(line), 1)
             self.assertIn("Similar records", line.body)

@@ -37,9 +37,8 @@ class CrmLeadRetarget(models.Model):
         lost with it (the reply is the mail gateway's message)."""
         now = fields.Datetime.now()
         rows = self.sudo()
-        rows.filtered(lambda row: not row[f"{'replied' if how == 'reply' else 'clicked'}_date"]).write(
-            {"replied_date" if how == "reply" else "clicked_date": now}
-        )
+        stamp = "replied_date" if how == "reply" else "clicked_date"
+        rows.filtered(lambda row: not row[stamp]).write({stamp: now})
         waiting = rows.filtered(
             lambda row: (
                 not row.reactivated_date and row.lead_id.won_status == "lost" and not row.lead_id.retarget_exclusion

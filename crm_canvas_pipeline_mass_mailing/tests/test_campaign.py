@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.addons.crm_canvas_pipeline.tests.common import HOSTILE_CONTEXTS, CanvasRpcCase
 from odoo.addons.mail.tests.common import mail_new_test_user
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -104,6 +104,10 @@ class TestRetargetCampaign(CanvasRpcCase):
         # a selection keeps only who is due and contactable
         mailing = self._campaign(self.pool)
         self.assertEqual(mailing.canvas_retarget_ids.lead_id, self.due)
+
+    def test_a_selection_nobody_may_be_contacted_in_says_why(self):
+        with self.assertRaisesRegex(UserError, "Left out filter"):
+            self._campaign(self.dnc_twin | self.blacklisted | self.not_due)
 
     def test_nobody_who_opted_out_is_ever_sent_the_campaign(self):
         mailing = self._campaign(self.pool)

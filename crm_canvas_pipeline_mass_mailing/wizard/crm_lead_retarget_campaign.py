@@ -62,7 +62,13 @@ class CrmLeadRetargetCampaign(models.TransientModel):
         self.ensure_one()
         leads = self.env["crm.lead"].with_context(active_test=False).search(self._audience_domain())
         if not leads:
-            raise UserError(self.env._("No prospect of the selection may be contacted now."))
+            raise UserError(
+                self.env._(
+                    "No prospect of the selection may be contacted now: none of them is lost and due for "
+                    "re-targeting, or all of them asked not to be contacted, are on a blacklist or left a mailing "
+                    "list (the pool's Left out filter says which)."
+                )
+            )
         tags = self._canvas_reason_tags(leads.lost_reason_id)
         campaign = system.own(self.env["utm.campaign"]).create({"title": self.name, "tag_ids": [Command.set(tags.ids)]})
         mailing = system.own(self.env["mailing.mailing"]).create(

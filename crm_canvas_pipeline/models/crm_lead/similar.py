@@ -78,11 +78,13 @@ class CrmLead(models.Model):
     def _canvas_similar_notices(self, similar):
         """{lead id: HTML} naming the similar records of each lead of `similar`
         (as _canvas_similar returns it), with links."""
-        Lead, Partner = self.env["crm.lead"], self.env["res.partner"]
+        # the names of every similar record read at once, not lead by lead
+        leads = self.env["crm.lead"].browse({i for ids, _customers in similar.values() for i in ids})
+        partners = self.env["res.partner"].browse({i for _leads, ids in similar.values() for i in ids})
         notices = {}
         for lead_id, (opportunity_ids, customer_ids) in similar.items():
-            links = [record._get_html_link() for record in Lead.browse(opportunity_ids)]
-            links += [record._get_html_link() for record in Partner.browse(customer_ids)]
+            links = [record._get_html_link() for record in leads.browse(opportunity_ids).with_prefetch(leads.ids)]
+            links += [record._get_html_link() for record in partners.browse(customer_ids).with_prefetch(partners.ids)]
             notices[lead_id] = Markup("<p>%s</p>") % Markup(
                 self.env._(
                     "Similar records: %(links)s. The customer linked is the existing one; Similar Leads merges "
