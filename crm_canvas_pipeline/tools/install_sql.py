@@ -76,6 +76,8 @@ def record_existing_losses(env):
           FROM crm_lead lead
      LEFT JOIN res_company company ON company.id = lead.company_id
          WHERE lead.active IS NOT TRUE AND lead.probability = 0
+           -- lost through the module already (its demo data): recorded then
+           AND NOT EXISTS (SELECT 1 FROM crm_lead_loss loss WHERE loss.lead_id = lead.id)
         """,
         {"uid": env.uid},
     )
@@ -149,7 +151,8 @@ def backfill_stage_history(env):
     tracking of ``stage_id``: the stay before the first tracked change, then
     one stay per change. A lead never tracked gets one stay in the stage it had
     before the install; a lead whose last stay is not in its current stage (the
-    install moved it to an initiative stage) gets its current stay too. One
+    install moved it to an initiative stage) gets its current stay too. Leads
+    that have stays already (the module's demo data) keep theirs. One
     set-based INSERT, the table's indexes built once afterwards: fast whatever
     the number of leads."""
     cr = env.cr
@@ -179,7 +182,10 @@ def backfill_stage_history(env):
     cr.execute(
         SQL(
             """
-            WITH tracking AS MATERIALIZED (
+            WITH staged AS MATERIALIZED (
+                -- leads made through the module already (its demo data) have their stays
+                SELECT DISTINCT lead_id FROM crm_lead_stage_history WHERE lead_id IS NOT NULL
+            ), tracking AS MATERIALIZED (
                 SELECT message.res_id AS lead_id,
                        value.create_date AS date,
                        value.old_value_integer AS old_stage_id,
@@ -191,6 +197,7 @@ def backfill_stage_history(env):
                   JOIN mail_message message ON message.id = value.mail_message_id
                  WHERE value.field_id = %(field_id)s
                    AND message.model = 'crm.lead'
+                   AND message.res_id NOT IN (SELECT lead_id FROM staged)
                 WINDOW by_lead AS (PARTITION BY message.res_id ORDER BY value.create_date, value.id)
             ), stay AS (
                 -- before the first tracked change
@@ -212,6 +219,7 @@ def backfill_stage_history(env):
              LEFT JOIN %(backup)s backup ON backup.lead_id = lead.id
                  WHERE COALESCE(backup.stage_id, lead.stage_id) IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM tracking WHERE tracking.lead_id = lead.id)
+                   AND lead.id NOT IN (SELECT lead_id FROM staged)
             ), ranked AS (
                 SELECT stay.*,
                        ROW_NUMBER() OVER (PARTITION BY stay.lead_id ORDER BY stay.date_in DESC, stay.rank DESC)
