@@ -39,6 +39,7 @@
         "views/crm_canvas_pipeline_menus.xml",
         "report/crm_lead_stage_report_views.xml",
     ],
+    "demo": ["demo/crm_canvas_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "crm_canvas_pipeline/static/src/**/*",

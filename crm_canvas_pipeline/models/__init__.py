@@ -12,3 +12,4 @@ from . import mail_activity
 from . import mail_compose_message
 from . import res_config_settings
 from . import res_partner
+from . import demo_journey

@@ -19,3 +19,4 @@ from . import test_privacy
 from . import test_opt_out
 from . import test_first_contact
 from . import test_similar
+from . import test_demo
